@@ -1,0 +1,48 @@
+# Every target does its own setup from a fresh clone: virtualenv, requirements,
+# collection build + install into a local collections path.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(abspath $(VENV))/bin
+TMP := $(abspath .tmp)
+COLLECTIONS := $(TMP)/collections
+INSTALLED := $(COLLECTIONS)/ansible_collections/intune/autopilot/MANIFEST.json
+SOURCES := galaxy.yml README.md meta/runtime.yml $(shell find plugins playbooks -type f -not -name '*.pyc' 2>/dev/null)
+
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
+export PATH := $(BIN):$(PATH)
+
+.PHONY: demo test unit integration venv collection clean
+
+## demo: sync, then report the settings (simulator, or a real tenant when AZURE_* is set)
+demo: collection
+	@$(BIN)/python tools/demo.py
+
+## test: the whole test suite
+test: collection
+	$(BIN)/python -m pytest
+
+unit: venv
+	$(BIN)/python -m pytest tests/unit
+
+integration: collection
+	$(BIN)/python -m pytest tests/integration
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-test.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -r requirements.txt -r requirements-test.txt
+	touch $@
+
+collection: $(INSTALLED)
+
+$(INSTALLED): $(VENV)/.installed $(SOURCES)
+	rm -rf $(TMP)/build && mkdir -p $(TMP)/build
+	$(BIN)/ansible-galaxy collection build --output-path $(TMP)/build .
+	$(BIN)/ansible-galaxy collection install --force -p $(COLLECTIONS) $(TMP)/build/intune-autopilot-*.tar.gz
+	touch $@
+
+clean:
+	rm -rf $(VENV) $(TMP) .pytest_cache

@@ -1,0 +1,123 @@
+# -*- coding: utf-8 -*-
+# Copyright: intune.autopilot contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    # The connection options shared by every module of the collection.
+    DOCUMENTATION = r"""
+options:
+  auth_method:
+    description:
+      - How to obtain the Microsoft Graph access token.
+      - V(auto) picks from what is given, in this order. O(access_token) means V(access_token);
+        O(client_secret) means V(client_secret); O(client_certificate_path) means V(client_certificate);
+        O(federated_token_file) means V(workload_identity); a managed identity endpoint in the
+        environment (E(IDENTITY_ENDPOINT) or E(MSI_ENDPOINT)) means V(managed_identity).
+      - With V(auto), giving both a client secret and a certificate is an error.
+      - Username and password (E(AZURE_AD_USER), E(AZURE_PASSWORD)) are not supported.
+    type: str
+    default: auto
+    choices: [auto, client_secret, client_certificate, workload_identity, managed_identity, access_token]
+  tenant_id:
+    description:
+      - The Entra ID tenant, as a GUID or a verified domain such as C(contoso.onmicrosoft.com).
+      - If not set, the environment variable E(AZURE_TENANT_ID) is used, then E(AZURE_TENANT)
+        (set by the AWX/AAP Microsoft Azure Resource Manager credential).
+      - Required for every O(auth_method) except V(managed_identity) and V(access_token).
+    type: str
+  client_id:
+    description:
+      - The application (client) ID of the app registration.
+      - For V(managed_identity), the client ID of a user-assigned identity; omit it for the
+        system-assigned identity.
+      - If not set, the environment variable E(AZURE_CLIENT_ID) is used.
+    type: str
+  client_secret:
+    description:
+      - A client secret of the app registration (its value, not its ID).
+      - If not set, the environment variable E(AZURE_CLIENT_SECRET) is used, then E(AZURE_SECRET)
+        (set by the AWX/AAP Microsoft Azure Resource Manager credential).
+    type: str
+  client_certificate_path:
+    description:
+      - A certificate registered on the app, with its private key, as PEM (key and certificate
+        in one file) or PFX/PKCS#12.
+      - Checked before any network call; an expired certificate is an error.
+      - If not set, the environment variable E(AZURE_CLIENT_CERTIFICATE_PATH) is used.
+    type: path
+  client_certificate_password:
+    description:
+      - Password of an encrypted PEM private key or of a PFX file.
+      - If not set, the environment variable E(AZURE_CLIENT_CERTIFICATE_PASSWORD) is used.
+    type: str
+  federated_token_file:
+    description:
+      - A file holding a federated token (workload identity federation, for example on AKS,
+        GitHub Actions or AWX on Kubernetes). It is read again whenever it changes.
+      - If not set, the environment variable E(AZURE_FEDERATED_TOKEN_FILE) is used.
+    type: path
+  access_token:
+    description:
+      - A Microsoft Graph access token obtained elsewhere. No token request is made and the
+        token is not refreshed.
+    type: str
+  cloud:
+    description:
+      - The Microsoft cloud of the tenant. V(global) is the commercial cloud, V(usgov) GCC High,
+        V(usgov_dod) DoD, V(china) the cloud operated by 21Vianet.
+      - If not set, the environment variable E(AZURE_CLOUD_ENVIRONMENT) is used, which may also
+        hold V(AzureCloud), V(AzureUSGovernment) or V(AzureChinaCloud); otherwise V(global).
+    type: str
+    choices: [china, global, usgov, usgov_dod, AzureChinaCloud, AzureCloud, AzureUSGovernment]
+  authority_host:
+    description:
+      - Overrides the cloud's Entra ID login host, for example C(https://login.microsoftonline.com).
+        Must use https.
+      - If not set, the environment variable E(AZURE_AUTHORITY_HOST) is used.
+    type: str
+  graph_endpoint:
+    description:
+      - Overrides the cloud's Microsoft Graph base URL, for example C(https://graph.microsoft.com).
+        Must use https. A trailing C(/beta) or C(/v1.0) is ignored.
+    type: str
+  validate_certs:
+    description:
+      - Whether to verify TLS certificates. Turn off only for tests.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - A CA bundle (file or directory) to trust, for example a TLS-inspecting proxy's CA.
+      - Takes precedence over E(REQUESTS_CA_BUNDLE) and E(CURL_CA_BUNDLE).
+    type: path
+  timeout:
+    description:
+      - Seconds to wait for each HTTP request. Must be greater than 0.
+    type: int
+    default: 30
+  max_retries:
+    description:
+      - How often a transient failure (HTTP 429, 503 or 504, a connection error or a timeout)
+        is retried, honouring C(Retry-After), from 0 to 10.
+    type: int
+    default: 3
+requirements:
+  - python >= 3.8
+  - msal >= 1.29.0
+  - requests >= 2.25.0
+notes:
+  - The app needs the Microsoft Graph application permission
+    C(DeviceManagementServiceConfig.ReadWrite.All) with admin consent, and the tenant needs an
+    active Intune license.
+  - Use C(module_defaults) with the action group C(group/intune.autopilot.graph) to set
+    these options once for all modules of the collection.
+seealso:
+  - name: Windows Autopilot settings in Microsoft Graph
+    description: The Graph resource these modules read and sync.
+    link: https://learn.microsoft.com/en-us/graph/api/resources/intune-enrollment-windowsautopilotsettings?view=graph-rest-beta
+"""

@@ -1,0 +1,218 @@
+# -*- coding: utf-8 -*-
+# Copyright: intune.autopilot contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Credentials -> MSAL -> a Graph access token.
+
+One provider per kind of credential; all MSAL-based ones share the module's
+Transport as MSAL's ``http_client`` so TLS, proxies and retries are the same
+as for Graph. Entra's AADSTS errors become messages that say what to fix.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import re
+
+try:
+    import msal
+    HAS_MSAL = True
+except ImportError:  # reported by the module base with missing_required_lib
+    HAS_MSAL = False
+
+from ansible_collections.intune.autopilot.plugins.module_utils.certificates import load_client_certificate
+from ansible_collections.intune.autopilot.plugins.module_utils.clouds import graph_scope
+from ansible_collections.intune.autopilot.plugins.module_utils.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    TransportError,
+    scrub,
+)
+
+# AADSTS code -> what it means for the user and what to do next.
+AADSTS_HINTS = {
+    7000215: "the client secret is wrong. Use the secret's Value (not its Secret ID) in client_secret "
+             "or AZURE_CLIENT_SECRET",
+    7000222: "the client secret has expired. Create a new secret for the app registration",
+    90002: "tenant %(tenant)s was not found. Check tenant_id and that cloud matches the tenant's cloud",
+    900023: "tenant %(tenant)s is not a valid tenant identifier. Check tenant_id",
+    700016: "application %(client)s was not found in tenant %(tenant)s. Check client_id, and that an "
+            "administrator of this tenant has consented to the app",
+    700027: "the certificate was rejected: it is not registered on the app, or it has expired. Upload the "
+            "certificate's public part to the app registration, or renew it",
+    700024: "the client assertion is outside its validity period. Check the clock of this host",
+    70021: "no federated identity credential of the app matches the presented token. Check the "
+           "credential's issuer, subject and audience (api://AzureADTokenExchange)",
+    700213: "no federated identity credential of the app matches the presented token's subject",
+    7000112: "application %(client)s is disabled",
+    1002012: "the requested scope is invalid for this cloud. Check cloud and graph_endpoint",
+    70011: "the requested scope is invalid for this cloud. Check cloud and graph_endpoint",
+    500011: "Microsoft Graph is not available in tenant %(tenant)s from this cloud. Check cloud",
+    53003: "a Conditional Access policy blocked the sign-in of the app",
+}
+
+
+def describe_entra_error(result, tenant=None, client_id=None, secrets=()):
+    """Turn an MSAL error result (a dict) into an AuthenticationError."""
+    codes = result.get("error_codes") or []
+    description = result.get("error_description") or ""
+    match = re.search(r"AADSTS(\d+)", description)
+    code = codes[0] if codes else (int(match.group(1)) if match else None)
+    hint = AADSTS_HINTS.get(code)
+    if hint:
+        text = hint % {"tenant": tenant, "client": client_id}
+    else:
+        # Entra's first sentence says what happened; the rest is trace ids.
+        text = description.split(" Trace ID:")[0].strip() or result.get("error") or "unknown error"
+    message = "Entra ID refused the token request%s: %s." % (
+        " (AADSTS%s)" % code if code else "", text.rstrip("."))
+    return AuthenticationError(
+        scrub(message, secrets),
+        code="AADSTS%s" % code if code else result.get("error"),
+        error=result.get("error"),
+        correlation_id=result.get("correlation_id"),
+        trace_id=result.get("trace_id"),
+        timestamp=result.get("timestamp"),
+    )
+
+
+class StaticTokenProvider:
+    """A token obtained elsewhere: no MSAL, nothing to refresh."""
+
+    refreshable = False
+
+    def __init__(self, token):
+        self._token = token
+
+    def token(self, force_refresh=False):
+        if force_refresh:
+            raise AuthenticationError(
+                "Graph rejected the given access_token (expired, or issued for another audience). "
+                "Obtain a new token for %s." % "Microsoft Graph")
+        return self._token
+
+
+class _MsalProvider:
+    """Common handling of MSAL results and exceptions."""
+
+    refreshable = True
+
+    def __init__(self, settings):
+        self._settings = settings
+
+    def _acquire(self):
+        raise NotImplementedError
+
+    def _forget(self):
+        raise NotImplementedError
+
+    def token(self, force_refresh=False):
+        if force_refresh:
+            self._forget()
+        try:
+            result = self._acquire()
+        except (AuthenticationError, ConfigurationError, TransportError):
+            raise
+        except ValueError as exc:
+            # MSAL raises ValueError when the authority's OpenID configuration
+            # cannot be read (unknown tenant, wrong authority_host).
+            raise AuthenticationError(
+                "Could not read the OpenID configuration of %s: %s. Check tenant_id, cloud and "
+                "authority_host." % (self._settings.authority, scrub(str(exc).split(". ")[0],
+                                                                     self._settings.secrets)),
+                authority=self._settings.authority)
+        if result and result.get("access_token"):
+            return result["access_token"]
+        raise describe_entra_error(result or {}, self._settings.tenant_id, self._settings.client_id,
+                                   self._settings.secrets)
+
+
+class ConfidentialClientProvider(_MsalProvider):
+    """Client secret, client certificate or workload identity (client assertion)."""
+
+    def __init__(self, settings, transport, client_credential):
+        super(ConfidentialClientProvider, self).__init__(settings)
+        self._scopes = [graph_scope(settings.cloud)]
+        self._app = msal.ConfidentialClientApplication(
+            settings.client_id,
+            client_credential=client_credential,
+            authority=settings.authority,
+            http_client=transport,
+            # Instance discovery asks login.microsoftonline.com about the host;
+            # a custom authority_host (sovereign proxy, simulator) must not.
+            instance_discovery=False if settings.custom_authority else None,
+            app_name="intune.autopilot",
+        )
+
+    def _acquire(self):
+        return self._app.acquire_token_for_client(scopes=self._scopes)
+
+    def _forget(self):
+        self._app.remove_tokens_for_client()
+
+
+class ManagedIdentityProvider(_MsalProvider):
+    """System- or user-assigned managed identity (``client_id`` picks the latter)."""
+
+    def __init__(self, settings, transport):
+        super(ManagedIdentityProvider, self).__init__(settings)
+        self._identity = (msal.UserAssignedManagedIdentity(client_id=settings.client_id)
+                          if settings.client_id else msal.SystemAssignedManagedIdentity())
+        self._transport = transport
+        self._resource = settings.cloud.graph_endpoint
+        self._client = None
+
+    def _acquire(self):
+        if self._client is None:
+            self._client = msal.ManagedIdentityClient(self._identity, http_client=self._transport)
+        return self._client.acquire_token_for_client(resource=self._resource)
+
+    def _forget(self):
+        # The client caches its token; a new client skips the one Graph rejected.
+        self._client = None
+
+
+class FederatedTokenFile:
+    """Client assertion read from a file that an orchestrator rotates (AKS, AWX on k8s).
+
+    MSAL calls this whenever it needs an assertion; the file is read again
+    only when it changed, so a rotated token is always used.
+    """
+
+    def __init__(self, path):
+        self._path = path
+        self._stamp = None
+        self._token = None
+
+    def __call__(self):
+        try:
+            stat = os.stat(self._path)
+            stamp = (stat.st_mtime_ns, stat.st_size)
+            if stamp != self._stamp:
+                with open(self._path) as handle:
+                    self._token = handle.read().strip()
+                self._stamp = stamp
+        except (IOError, OSError) as exc:
+            raise ConfigurationError("federated_token_file", "Cannot read federated_token_file %r: %s"
+                                     % (self._path, exc.strerror or exc))
+        if not self._token:
+            raise ConfigurationError("federated_token_file", "federated_token_file %r is empty." % self._path)
+        return self._token
+
+
+def build_token_provider(settings, transport):
+    """The token provider for ``settings.auth_method``."""
+    method = settings.auth_method
+    if method == "access_token":
+        return StaticTokenProvider(settings.access_token)
+    if method == "managed_identity":
+        return ManagedIdentityProvider(settings, transport)
+    if method == "client_secret":
+        credential = settings.client_secret
+    elif method == "client_certificate":
+        credential = load_client_certificate(
+            settings.client_certificate_path, settings.client_certificate_password).msal_credential()
+    else:  # workload_identity
+        credential = {"client_assertion": FederatedTokenFile(settings.federated_token_file)}
+    return ConfidentialClientProvider(settings, transport, credential)

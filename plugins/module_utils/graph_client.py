@@ -1,0 +1,159 @@
+# -*- coding: utf-8 -*-
+# Copyright: intune.autopilot contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Microsoft Graph calls: URL, bearer token, JSON, and Graph-shaped errors."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import re
+
+from ansible_collections.intune.autopilot.plugins.module_utils.errors import GraphError, scrub
+from ansible_collections.intune.autopilot.plugins.module_utils.retry import parse_retry_after
+
+API_VERSION = "beta"  # windowsAutopilotSettings exists only under /beta
+
+_STATUS_HINTS = {
+    401: "Graph rejected the access token. Check that it was issued for Microsoft Graph in this cloud "
+         "and tenant",
+    403: "The app lacks permission. Grant it the Microsoft Graph application permission "
+         "DeviceManagementServiceConfig.ReadWrite.All and give admin consent in the tenant",
+    404: "Graph found no Autopilot settings. The tenant probably has no active Intune license, or "
+         "graph_endpoint points to the wrong service",
+    429: "Graph kept throttling the request. Try again later, or raise max_retries",
+}
+
+
+class GraphResponse:
+    """A successful (or explicitly accepted) Graph answer."""
+
+    def __init__(self, status, body, headers):
+        self.status = status
+        self.body = body
+        self.headers = headers
+
+    @property
+    def request_id(self):
+        return self.headers.get("request-id")
+
+    @property
+    def retry_after(self):
+        return parse_retry_after(self.headers.get("Retry-After"))
+
+
+def _title(html):
+    match = re.search(r"<title[^>]*>([^<]{1,80})", html, re.IGNORECASE)
+    return match.group(1).strip() if match else None
+
+
+def _decode_json(response):
+    """The JSON body, None for an empty one; raise ValueError for anything else."""
+    if not response.content:
+        return None
+    content_type = response.headers.get("Content-Type", "")
+    if "json" not in content_type.lower():
+        raise ValueError(content_type or "no Content-Type")
+    return json.loads(response.text)
+
+
+class GraphClient:
+    """Calls Graph with a token from ``token_provider`` over ``transport``."""
+
+    def __init__(self, settings, transport, token_provider, on_token=None):
+        self._settings = settings
+        self._transport = transport
+        self._tokens = token_provider
+        self._on_token = on_token
+        self._token = None
+
+    def url(self, path):
+        return "%s/%s/%s" % (self._settings.graph_endpoint, API_VERSION, path.lstrip("/"))
+
+    def _bearer(self, force_refresh=False):
+        if self._token is None or force_refresh:
+            self._token = self._tokens.token(force_refresh=force_refresh)
+            if self._on_token:
+                self._on_token(self._token)
+        return "Bearer " + self._token
+
+    def call(self, method, path, body=None, retry=None, accept=()):
+        """Send one Graph request; return GraphResponse or raise GraphError.
+
+        ``accept`` lists non-2xx statuses the caller treats as outcomes (the
+        sync's 409/429) and that are returned instead of raised. ``retry``
+        overrides the transport's retry policy (see the sync module).
+        """
+        url = self.url(path)
+        headers = {"Accept": "application/json"}
+        kwargs = {"retry": retry}
+        if body is not None:
+            kwargs["json"] = body
+        headers["Authorization"] = self._bearer()
+        response = self._transport.request(method, url, headers=headers, **kwargs)
+        if response.status_code == 401 and self._tokens.refreshable:
+            # A cached token can expire or be revoked between acquisition and
+            # use: get a new one once, then let a second 401 fail clearly.
+            headers["Authorization"] = self._bearer(force_refresh=True)
+            response = self._transport.request(method, url, headers=headers, **kwargs)
+
+        try:
+            payload = _decode_json(response)
+        except ValueError as exc:
+            raise self._not_json(response, exc)
+        if 200 <= response.status_code < 300 or response.status_code in accept:
+            return GraphResponse(response.status_code, payload, response.headers)
+        raise self._error(response, payload)
+
+    def get(self, path, **kwargs):
+        return self.call("GET", path, **kwargs)
+
+    def post(self, path, **kwargs):
+        return self.call("POST", path, **kwargs)
+
+    def _ids(self, response):
+        return dict(
+            request_id=response.headers.get("request-id"),
+            client_request_id=response.headers.get("client-request-id")
+            or response.request.headers.get("client-request-id"),
+            date=response.headers.get("Date"),
+        )
+
+    def _not_json(self, response, exc):
+        detail = str(exc)
+        content_type = response.headers.get("Content-Type", "")
+        if "html" in content_type.lower():
+            title = _title(response.text)
+            detail = "an HTML page%s" % (" titled %r" % title if title else "")
+            hint = ("A proxy, firewall or captive portal probably answered instead of Graph: check "
+                    "HTTPS_PROXY/NO_PROXY and graph_endpoint.")
+        elif "json" in content_type.lower():
+            detail = "a JSON body that could not be parsed (%s)" % detail.split(":")[0]
+            hint = "The answer was probably cut off in transit; run the task again."
+        else:
+            detail = "a %s body" % (content_type or "non-JSON")
+            hint = "Check HTTPS_PROXY/NO_PROXY and graph_endpoint."
+        return GraphError(
+            "Expected JSON from Microsoft Graph at %s but got %s (HTTP %s). %s"
+            % (self.url("").rstrip("/"), detail, response.status_code, hint),
+            status=response.status_code, code="NonJsonResponse", **self._ids(response))
+
+    def _error(self, response, payload):
+        error = (payload or {}).get("error") if isinstance(payload, dict) else None
+        error = error if isinstance(error, dict) else {}
+        code = error.get("code")
+        graph_message = scrub(error.get("message"), self._settings.secrets)
+        status = response.status_code
+        hint = _STATUS_HINTS.get(status)
+        if hint is None and status >= 500:
+            hint = "Microsoft Graph had a server-side problem; try again later"
+        summary = "Graph answered %s%s%s" % (status, " %s" % code if code else "",
+                                             ": %s" % graph_message if graph_message else "")
+        message = "%s. %s." % (summary.rstrip("."), hint) if hint else summary
+        attempts = getattr(response, "attempts", 1)
+        if attempts > 1:
+            message += " (%d attempts)" % attempts
+        return GraphError(message, status=status, code=code, graph_message=graph_message,
+                          retry_after=parse_retry_after(response.headers.get("Retry-After")),
+                          **self._ids(response))

@@ -1,0 +1,139 @@
+# -*- coding: utf-8 -*-
+# Copyright: intune.autopilot contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one HTTP session of a module run, shared by MSAL and the Graph client.
+
+It adds what every exchange needs: TLS verification that an explicit
+``ca_path`` controls even when REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE are set, a
+timeout, a fresh ``client-request-id``, and bounded retries of transient
+failures. Because MSAL is handed this session too, token requests get the
+same TLS, proxy and retry behaviour as Graph calls.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import time
+import uuid
+
+try:
+    import requests
+    from requests.exceptions import ConnectionError as RequestsConnectionError
+    from requests.exceptions import ConnectTimeout, RequestException, SSLError, Timeout
+    HAS_REQUESTS = True
+    _SessionBase = requests.Session
+except ImportError:  # reported by the module base with missing_required_lib
+    HAS_REQUESTS = False
+    _SessionBase = object
+
+from ansible_collections.intune.autopilot.plugins.module_utils.errors import TransportError
+from ansible_collections.intune.autopilot.plugins.module_utils.retry import RetryPolicy, parse_retry_after
+
+USER_AGENT = "intune.autopilot/0.1.0"
+
+
+def _host(url):
+    return url.split("/")[2] if "://" in url else url
+
+
+class Transport(_SessionBase):
+    """A ``requests.Session`` with per-request TLS, timeout, ids and retries.
+
+    ``request()`` keeps the Session signature so MSAL can use it as its
+    ``http_client``; callers may add ``retry=RetryPolicy(...)``.
+    """
+
+    def __init__(self, verify=True, timeout=30, retry=None, sleep=time.sleep):
+        super(Transport, self).__init__()
+        self.tls_verify = verify
+        self.request_timeout = timeout
+        self.default_retry = retry or RetryPolicy()
+        self.sleep = sleep
+        self.headers["User-Agent"] = USER_AGENT
+        self.attempts = 0  # every HTTP attempt of this run, for diagnostics
+
+    def request(self, method, url, retry=None, **kwargs):
+        # Passed per request because requests lets REQUESTS_CA_BUNDLE override
+        # a Session-level verify; a per-request value wins over the environment.
+        kwargs["verify"] = self.tls_verify
+        # MSAL passes its own timeout; ours (the user's option) is the one that counts.
+        kwargs["timeout"] = self.request_timeout
+        headers = dict(kwargs.pop("headers", None) or {})
+        headers.setdefault("client-request-id", str(uuid.uuid4()))
+        kwargs["headers"] = headers
+
+        policy = retry or self.default_retry
+        attempt = 0
+        while True:
+            attempt += 1
+            self.attempts += 1
+            try:
+                response = super(Transport, self).request(method, url, **kwargs)
+            except SSLError as exc:
+                raise self._tls_error(url, exc)
+            except RequestException as exc:
+                wait = self._connection_retry_delay(policy, attempt, exc)
+                if wait is None:
+                    raise self._connection_error(url, exc, attempt)
+                self.sleep(wait)
+                continue
+            response.attempts = attempt
+            if response.status_code not in policy.statuses:
+                return response
+            wait = policy.delay(attempt, parse_retry_after(response.headers.get("Retry-After")))
+            if wait is None:
+                return response  # the caller turns the last answer into a clear error
+            response.close()
+            self.sleep(wait)
+
+    @staticmethod
+    def _connection_retry_delay(policy, attempt, exc):
+        # A connect failure means nothing was sent: always safe to retry. A reset
+        # or read timeout may hit after the server acted: only if the policy says so.
+        sent = not isinstance(exc, ConnectTimeout) and not _is_connect_refused(exc)
+        if sent and not policy.connection_errors:
+            return None
+        if not isinstance(exc, (RequestsConnectionError, Timeout)):
+            return None
+        return policy.delay(attempt)
+
+    def _tls_error(self, url, exc):
+        return TransportError(
+            "TLS verification of %s failed: %s. If a proxy inspects TLS, set ca_path to its CA bundle; "
+            "validate_certs=false is only for tests." % (_host(url), _reason(exc)),
+            host=_host(url))
+
+    def _connection_error(self, url, exc, attempts):
+        if isinstance(exc, Timeout):
+            what = "no answer within %s seconds" % self.request_timeout
+            hint = "Raise timeout, or check the network path and proxy settings."
+        else:
+            what = _reason(exc)
+            hint = "Check the host name, network path and proxy settings (HTTPS_PROXY)."
+        return TransportError(
+            "Could not complete the request to %s after %d attempt(s): %s. %s"
+            % (_host(url), attempts, what, hint), host=_host(url), attempts=attempts)
+
+
+def _is_connect_refused(exc):
+    text = str(exc)
+    return "Connection refused" in text or "Failed to establish a new connection" in text
+
+
+def _reason(exc):
+    """The innermost, most useful part of a requests/urllib3 exception text."""
+    reason = exc
+    for _ in range(5):
+        inner = getattr(reason, "reason", None) or (reason.args[0] if getattr(reason, "args", None) else None)
+        if inner is None or inner is reason or isinstance(inner, str):
+            break
+        reason = inner
+    text = str(reason)
+    # urllib3 wraps the useful part as "...: <reason>" inside a long repr.
+    if "SSLError(" in text or "SSLCertVerificationError" in text:
+        for marker in ("certificate verify failed: ", "hostname mismatch", "doesn't match"):
+            if marker in text:
+                start = text.index(marker)
+                return text[start:].split("')")[0].split("\")")[0].rstrip(" ()'\"")
+    return text

@@ -1,0 +1,144 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: intune.autopilot contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: windows_autopilot_settings
+short_description: Report the Windows Autopilot sync state of an Intune tenant
+version_added: 0.1.0
+description:
+  - Reads the tenant's Windows Autopilot settings from Microsoft Graph
+    (C(GET /beta/deviceManagement/windowsAutopilotSettings)) and reports when Autopilot devices were
+    last synced, the sync status, and whether a manual sync is allowed now.
+  - Never changes anything, so it runs the same read in check mode and always reports C(changed=false).
+  - Makes exactly one Graph request per run (plus the token request).
+author:
+  - intune.autopilot contributors
+extends_documentation_fragment:
+  - intune.autopilot.graph
+attributes:
+  check_mode:
+    support: full
+    description: Runs the same read-only request; nothing is ever changed.
+  diff_mode:
+    support: none
+  action_group:
+    support: full
+    membership:
+      - intune.autopilot.graph
+    description: Use C(group/intune.autopilot.graph) in C(module_defaults) to set the connection options.
+options: {}
+"""
+
+EXAMPLES = r"""
+- name: Report the Autopilot sync state (credentials from AZURE_* environment variables)
+  intune.autopilot.windows_autopilot_settings:
+  register: autopilot
+
+- name: Show when Autopilot devices were last synced
+  ansible.builtin.debug:
+    msg: "Last sync {{ autopilot.autopilot_settings.last_sync_date_time }} ({{ autopilot.sync_status }})"
+
+- name: Assert that the last sync did not fail
+  ansible.builtin.assert:
+    that:
+      - autopilot.sync_status != 'failed'
+    fail_msg: "The last Autopilot sync failed"
+
+- name: Set the connection options once for every module of the collection
+  module_defaults:
+    group/intune.autopilot.graph:
+      tenant_id: "{{ intune_tenant_id }}"
+      client_id: "{{ intune_client_id }}"
+      client_secret: "{{ intune_client_secret }}"
+  block:
+    - name: Read the Autopilot settings
+      intune.autopilot.windows_autopilot_settings:
+      register: autopilot
+
+- name: Authenticate with a certificate in a national cloud
+  intune.autopilot.windows_autopilot_settings:
+    tenant_id: contoso.onmicrosoft.us
+    client_id: 00000000-0000-0000-0000-000000000000
+    client_certificate_path: /etc/pki/intune/app.pem
+    cloud: usgov
+
+# In an AWX / Automation Platform job template with the built-in "Microsoft Azure
+# Resource Manager" credential attached, AZURE_TENANT, AZURE_CLIENT_ID and
+# AZURE_SECRET are in the environment: no options are needed.
+- name: Read the settings with the job's Azure credential
+  intune.autopilot.windows_autopilot_settings:
+  register: autopilot
+"""
+
+RETURN = r"""
+autopilot_settings:
+  description: The tenant's Windows Autopilot settings, keys in snake_case.
+  returned: success
+  type: dict
+  contains:
+    id:
+      description: The settings object's ID (a GUID).
+      type: str
+      sample: 4d7e6f8a-1b2c-4d3e-8f9a-0b1c2d3e4f5a
+    last_sync_date_time:
+      description: When Autopilot devices were last synced, ISO 8601 UTC; null if never.
+      type: str
+      sample: "2026-11-23T09:15:02.123456Z"
+    last_manual_sync_trigger_date_time:
+      description: When a sync was last triggered manually, ISO 8601 UTC; null if never.
+      type: str
+      sample: "2026-11-23T09:14:40Z"
+    sync_status:
+      description: The sync status.
+      type: str
+      sample: completed
+      choices: [unknown, inProgress, completed, failed]
+sync_status:
+  description: The sync status, the same as RV(autopilot_settings.sync_status).
+  returned: success
+  type: str
+  sample: completed
+sync_in_progress:
+  description: Whether a sync is running now.
+  returned: success
+  type: bool
+  sample: false
+manual_sync_allowed:
+  description:
+    - Whether a manual sync would be accepted now, that is no sync is running and the last manual
+      trigger is at least 10 minutes old.
+  returned: success
+  type: bool
+  sample: true
+manual_sync_allowed_at:
+  description:
+    - When the 10-minute window after the last manual trigger ends, ISO 8601 UTC.
+    - Null when that window is already over.
+  returned: success
+  type: str
+  sample: "2026-11-23T09:24:40Z"
+"""
+
+from ansible_collections.intune.autopilot.plugins.module_utils.autopilot import utc_now
+from ansible_collections.intune.autopilot.plugins.module_utils.autopilot_graph import AutopilotGraph
+from ansible_collections.intune.autopilot.plugins.module_utils.graph_module import GraphModule
+
+
+def report(module):
+    settings = AutopilotGraph(module.client, module.settings.max_retries).read_settings()
+    module.exit_json(changed=False, **settings.state_result(utc_now()))
+
+
+def main():
+    GraphModule().run(report)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,314 @@
+"""Tenants, app registrations, managed identities and the Autopilot sync state machine.
+
+One lock guards everything here. Nothing sleeps while holding it: the sync
+state machine is evaluated lazily from the clock whenever a tenant is read.
+"""
+import hashlib
+import hmac
+import math
+import re
+import secrets
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+
+NEVER = "0001-01-01T00:00:00Z"  # how Graph spells "never happened"
+SYNC_STATUSES = ("unknown", "inProgress", "completed", "failed")
+SYNC_RESULTS = ("completed", "failed")
+SETTINGS_PROPERTIES = ("id", "lastSyncDateTime", "lastManualSyncTriggerDateTime", "syncStatus")
+_TICKS = 10_000_000  # Graph prints 100 ns ticks: seven fractional digits
+_ISO = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$")
+
+
+def format_graph_time(ts):
+    """Epoch seconds (float) or None -> '2026-11-23T11:05:19.1234567Z' / NEVER."""
+    if ts is None:
+        return NEVER
+    ticks = int(round(ts * _TICKS))
+    secs, frac = divmod(ticks, _TICKS)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(secs)) + ".%07dZ" % frac
+
+
+def parse_graph_time(value):
+    """Inverse of format_graph_time; also takes epoch numbers. NEVER/None -> None."""
+    if value is None or isinstance(value, (int, float)):
+        return None if value is None else float(value)
+    match = _ISO.match(value.strip())
+    if not match:
+        raise ValueError("not an ISO 8601 timestamp: %r" % value)
+    base, frac, zone = match.groups()
+    if base.startswith("0001-01-01"):
+        return None
+    stamp = datetime.fromisoformat(base + ("+00:00" if zone == "Z" else zone))
+    return stamp.timestamp() + (float("0." + frac) if frac else 0.0)
+
+
+class Clock:
+    """Wall clock with an offset tests can push forward instead of sleeping."""
+
+    def __init__(self):
+        self._offset = 0.0
+
+    def now(self):
+        return time.time() + self._offset
+
+    def advance(self, seconds):
+        self._offset += float(seconds)
+        return self.now()
+
+    def reset(self):
+        self._offset = 0.0
+
+
+@dataclass
+class RegisteredCert:
+    cert: x509.Certificate
+    sha1: bytes
+    sha256: bytes
+
+    @classmethod
+    def from_cert(cls, cert):
+        return cls(cert, cert.fingerprint(hashes.SHA1()), cert.fingerprint(hashes.SHA256()))
+
+    @property
+    def expired_at(self):
+        return self.cert.not_valid_after_utc.timestamp()
+
+
+@dataclass
+class App:
+    client_id: str
+    secret: str = None
+    certificates: list = field(default_factory=list)  # RegisteredCert
+    federated_subject: str = None
+    roles: tuple = ()
+
+
+@dataclass
+class ManagedIdentity:
+    client_id: str
+    system_assigned: bool
+    roles: tuple = ()
+
+
+@dataclass
+class Tenant:
+    tenant_id: str
+    domain: str
+    intune: bool
+    throttle_seconds: float
+    sync_seconds: float
+    sync_result: str
+    sync_retry_after: bool
+    settings_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    last_sync: float = None
+    last_manual_trigger: float = None
+    sync_status: str = "unknown"
+    sync_ends_at: float = None  # set while inProgress
+    apps: dict = field(default_factory=dict)
+    identities: dict = field(default_factory=dict)
+
+
+class UnknownTenant(KeyError):
+    pass
+
+
+def _load_certs(pem):
+    """Public certificates from PEM text (a key in the same text is ignored)."""
+    if not pem:
+        return []
+    chunks = pem if isinstance(pem, (list, tuple)) else [pem]
+    certs = []
+    for chunk in chunks:
+        data = chunk.encode() if isinstance(chunk, str) else chunk
+        certs.extend(RegisteredCert.from_cert(c) for c in x509.load_pem_x509_certificates(data))
+    return certs
+
+
+class State:
+    def __init__(self, clock, throttle_seconds=600, sync_seconds=30, sync_result="completed"):
+        if sync_result not in SYNC_RESULTS:
+            raise ValueError("sync_result must be one of %s" % (SYNC_RESULTS,))
+        self.clock = clock
+        self.defaults = {"throttle_seconds": float(throttle_seconds),
+                         "sync_seconds": float(sync_seconds), "sync_result": sync_result}
+        self.lock = threading.RLock()
+        self._tenants = {}
+        self._domains = {}
+        self._mi_key = secrets.token_bytes(32)
+
+    # --- tenants -----------------------------------------------------------------
+    def reset(self):
+        with self.lock:
+            self._tenants.clear()
+            self._domains.clear()
+
+    def add_tenant(self, tenant_id=None, domain=None, intune=True, throttle_seconds=None,
+                   sync_seconds=None, sync_result=None, sync_retry_after=True, settings=None):
+        tenant_id = str(uuid.UUID(tenant_id)) if tenant_id else str(uuid.uuid4())
+        domain = (domain or "tenant-%s.onmicrosoft.com" % tenant_id[:8]).lower()
+        tenant = Tenant(
+            tenant_id=tenant_id, domain=domain, intune=bool(intune),
+            throttle_seconds=float(self._pick(throttle_seconds, "throttle_seconds")),
+            sync_seconds=float(self._pick(sync_seconds, "sync_seconds")),
+            sync_result=self._pick(sync_result, "sync_result"),
+            sync_retry_after=bool(sync_retry_after))
+        if tenant.sync_result not in SYNC_RESULTS:
+            raise ValueError("sync_result must be one of %s" % (SYNC_RESULTS,))
+        with self.lock:
+            if tenant_id in self._tenants or domain in self._domains:
+                raise ValueError("tenant %s / %s already exists" % (tenant_id, domain))
+            self._tenants[tenant_id] = tenant
+            self._domains[domain] = tenant_id
+            if settings:
+                self._apply_settings(tenant, settings)
+        return tenant_id
+
+    def update_tenant(self, tenant_id, **knobs):
+        """Change throttle_seconds / sync_seconds / sync_result / sync_retry_after / intune."""
+        allowed = {"throttle_seconds": float, "sync_seconds": float, "sync_result": str,
+                   "sync_retry_after": bool, "intune": bool}
+        with self.lock:
+            tenant = self._get(tenant_id)
+            for name, value in knobs.items():
+                if name not in allowed:
+                    raise ValueError("unknown tenant setting %r" % name)
+                if name == "sync_result" and value not in SYNC_RESULTS:
+                    raise ValueError("sync_result must be one of %s" % (SYNC_RESULTS,))
+                setattr(tenant, name, allowed[name](value))
+
+    def _pick(self, value, name):
+        return self.defaults[name] if value is None else value
+
+    def resolve(self, name):
+        """Tenant GUID for a GUID or registered domain (case-insensitive), else None."""
+        if not name:
+            return None
+        key = name.lower()
+        with self.lock:
+            if key in self._tenants:
+                return key
+            return self._domains.get(key)
+
+    def _get(self, tenant_id):
+        resolved = self.resolve(tenant_id)
+        if resolved is None:
+            raise UnknownTenant(tenant_id)
+        return self._tenants[resolved]
+
+    def tenant_ids(self):
+        with self.lock:
+            return list(self._tenants)
+
+    def tenant_info(self, tenant_id):
+        """A copy of what request handlers need (no secrets)."""
+        with self.lock:
+            t = self._get(tenant_id)
+            return {"tenant_id": t.tenant_id, "domain": t.domain, "intune": t.intune}
+
+    # --- principals --------------------------------------------------------------
+    def add_app(self, tenant_id, client_id=None, secret=None, certificate_pem=None,
+                federated_subject=None, roles=()):
+        app = App(client_id=str(uuid.UUID(client_id)) if client_id else str(uuid.uuid4()),
+                  secret=secret, certificates=_load_certs(certificate_pem),
+                  federated_subject=federated_subject, roles=tuple(roles or ()))
+        with self.lock:
+            self._get(tenant_id).apps[app.client_id] = app
+        return app.client_id
+
+    def find_app(self, tenant_id, client_id):
+        with self.lock:
+            return self._get(tenant_id).apps.get((client_id or "").lower())
+
+    def add_managed_identity(self, tenant_id, client_id=None, roles=()):
+        identity = ManagedIdentity(
+            client_id=str(uuid.UUID(client_id)) if client_id else str(uuid.uuid4()),
+            system_assigned=client_id is None, roles=tuple(roles or ()))
+        with self.lock:
+            tenant = self._get(tenant_id)
+            if identity.system_assigned:  # at most one system-assigned identity per tenant
+                tenant.identities = {k: v for k, v in tenant.identities.items()
+                                     if not v.system_assigned}
+            tenant.identities[identity.client_id] = identity
+        return identity.client_id
+
+    def find_managed_identity(self, tenant_id, client_id=None):
+        with self.lock:
+            identities = self._get(tenant_id).identities.values()
+            for identity in identities:
+                if client_id is None and identity.system_assigned:
+                    return identity
+                if client_id is not None and identity.client_id == client_id.lower():
+                    return identity
+        return None
+
+    def identity_header(self, tenant_id):
+        """Stable per-tenant IDENTITY_HEADER secret, derived so reset() keeps it."""
+        return hmac.new(self._mi_key, tenant_id.encode(), hashlib.sha256).hexdigest()
+
+    # --- Autopilot settings --------------------------------------------------------
+    def _advance(self, tenant, now):
+        # Finish a running sync once its time is up (lazy evaluation).
+        if tenant.sync_status == "inProgress" and tenant.sync_ends_at is not None \
+                and now >= tenant.sync_ends_at:
+            tenant.sync_status = tenant.sync_result
+            if tenant.sync_result == "completed":
+                tenant.last_sync = tenant.sync_ends_at
+            tenant.sync_ends_at = None
+
+    def settings(self, tenant_id):
+        """Graph JSON properties of windowsAutopilotSettings (no @odata annotations)."""
+        with self.lock:
+            tenant = self._get(tenant_id)
+            self._advance(tenant, self.clock.now())
+            return {
+                "id": tenant.settings_id,
+                "lastSyncDateTime": format_graph_time(tenant.last_sync),
+                "lastManualSyncTriggerDateTime": format_graph_time(tenant.last_manual_trigger),
+                "syncStatus": tenant.sync_status,
+            }
+
+    def set_settings(self, tenant_id, **props):
+        with self.lock:
+            self._apply_settings(self._get(tenant_id), props)
+
+    def _apply_settings(self, tenant, props):
+        for name, value in props.items():
+            if name == "id":
+                tenant.settings_id = str(value)
+            elif name == "lastSyncDateTime":
+                tenant.last_sync = parse_graph_time(value)
+            elif name == "lastManualSyncTriggerDateTime":
+                tenant.last_manual_trigger = parse_graph_time(value)
+            elif name == "syncStatus":
+                if value not in SYNC_STATUSES:
+                    raise ValueError("syncStatus must be one of %s" % (SYNC_STATUSES,))
+                tenant.sync_status = value
+                # A sync put in progress by hand ends like a triggered one.
+                tenant.sync_ends_at = (self.clock.now() + tenant.sync_seconds
+                                       if value == "inProgress" else None)
+            else:
+                raise ValueError("unknown windowsAutopilotSettings property %r" % name)
+
+    def trigger_sync(self, tenant_id):
+        """-> ("started", None) | ("in_progress", None) | ("throttled", retry_after_seconds)."""
+        with self.lock:
+            tenant = self._get(tenant_id)
+            now = self.clock.now()
+            self._advance(tenant, now)
+            if tenant.sync_status == "inProgress":
+                return "in_progress", None
+            if tenant.last_manual_trigger is not None:
+                remaining = tenant.throttle_seconds - (now - tenant.last_manual_trigger)
+                if remaining > 0:
+                    return "throttled", (max(1, math.ceil(remaining))
+                                         if tenant.sync_retry_after else None)
+            tenant.last_manual_trigger = now
+            tenant.sync_status = "inProgress"
+            tenant.sync_ends_at = now + tenant.sync_seconds
+            return "started", None
