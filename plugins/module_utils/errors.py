@@ -36,9 +36,9 @@ def scrub(text, secrets=()):
 class AutopilotError(Exception):
     """Base class: a message for the user plus structured details."""
 
-    def __init__(self, message, **details):
-        super(AutopilotError, self).__init__(message)
-        self.message = message
+    def __init__(self, msg, **details):
+        super(AutopilotError, self).__init__(msg)
+        self.message = msg
         self.details = dict((k, v) for k, v in details.items() if v is not None)
 
     def to_result(self):
