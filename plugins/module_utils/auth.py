@@ -26,7 +26,6 @@ from ansible_collections.intune.autopilot.plugins.module_utils.clouds import gra
 from ansible_collections.intune.autopilot.plugins.module_utils.errors import (
     AuthenticationError,
     ConfigurationError,
-    TransportError,
     scrub,
 )
 
@@ -86,10 +85,6 @@ class StaticTokenProvider:
         self._token = token
 
     def token(self, force_refresh=False):
-        if force_refresh:
-            raise AuthenticationError(
-                "Graph rejected the given access_token (expired, or issued for another audience). "
-                "Obtain a new token for %s." % "Microsoft Graph")
         return self._token
 
 
@@ -112,15 +107,13 @@ class _MsalProvider:
             self._forget()
         try:
             result = self._acquire()
-        except (AuthenticationError, ConfigurationError, TransportError):
-            raise
         except ValueError as exc:
             # MSAL raises ValueError when the authority's OpenID configuration
-            # cannot be read (unknown tenant, wrong authority_host).
+            # cannot be read (unknown tenant, wrong authority_host or cloud).
             raise AuthenticationError(
-                "Could not read the OpenID configuration of %s: %s. Check tenant_id, cloud and "
-                "authority_host." % (self._settings.authority, scrub(str(exc).split(". ")[0],
-                                                                     self._settings.secrets)),
+                "Could not read the OpenID configuration of %s (%s). The tenant was not found, or "
+                "authority_host/cloud is wrong: check tenant_id, cloud and authority_host."
+                % (self._settings.authority, scrub(str(exc).split(".")[0], self._settings.secrets)),
                 authority=self._settings.authority)
         if result and result.get("access_token"):
             return result["access_token"]
@@ -133,23 +126,30 @@ class ConfidentialClientProvider(_MsalProvider):
 
     def __init__(self, settings, transport, client_credential):
         super(ConfidentialClientProvider, self).__init__(settings)
+        self._transport = transport
+        self._credential = client_credential
         self._scopes = [graph_scope(settings.cloud)]
-        self._app = msal.ConfidentialClientApplication(
-            settings.client_id,
-            client_credential=client_credential,
-            authority=settings.authority,
-            http_client=transport,
-            # Instance discovery asks login.microsoftonline.com about the host;
-            # a custom authority_host (sovereign proxy, simulator) must not.
-            instance_discovery=False if settings.custom_authority else None,
-            app_name="intune.autopilot",
-        )
+        self._app = None
 
     def _acquire(self):
+        if self._app is None:
+            # Built on first use: MSAL reads the authority's OpenID
+            # configuration in the constructor, which is network I/O.
+            self._app = msal.ConfidentialClientApplication(
+                self._settings.client_id,
+                client_credential=self._credential,
+                authority=self._settings.authority,
+                http_client=self._transport,
+                # Instance discovery asks login.microsoftonline.com about the
+                # host; a custom authority_host (proxy, simulator) must not.
+                instance_discovery=False if self._settings.custom_authority else None,
+                app_name="intune.autopilot",
+            )
         return self._app.acquire_token_for_client(scopes=self._scopes)
 
     def _forget(self):
-        self._app.remove_tokens_for_client()
+        if self._app is not None:
+            self._app.remove_tokens_for_client()
 
 
 class ManagedIdentityProvider(_MsalProvider):

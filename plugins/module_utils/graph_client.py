@@ -18,6 +18,9 @@ API_VERSION = "beta"  # windowsAutopilotSettings exists only under /beta
 _STATUS_HINTS = {
     401: "Graph rejected the access token. Check that it was issued for Microsoft Graph in this cloud "
          "and tenant",
+    # 401 for a token given in access_token, which cannot be refreshed here
+    "401-static": "Graph rejected the given access_token (expired, or not issued for Microsoft Graph). "
+                  "Obtain a new token and pass it in access_token",
     403: "The app lacks permission. Grant it the Microsoft Graph application permission "
          "DeviceManagementServiceConfig.ReadWrite.All and give admin consent in the tenant",
     404: "Graph found no Autopilot settings. The tenant probably has no active Intune license, or "
@@ -145,7 +148,7 @@ class GraphClient:
         code = error.get("code")
         graph_message = scrub(error.get("message"), self._settings.secrets)
         status = response.status_code
-        hint = _STATUS_HINTS.get(status)
+        hint = _STATUS_HINTS.get("401-static" if status == 401 and not self._tokens.refreshable else status)
         if hint is None and status >= 500:
             hint = "Microsoft Graph had a server-side problem; try again later"
         summary = "Graph answered %s%s%s" % (status, " %s" % code if code else "",
