@@ -24,6 +24,7 @@ except ImportError:  # reported by the module base with missing_required_lib
 from ansible_collections.intune.autopilot.plugins.module_utils.certificates import load_client_certificate
 from ansible_collections.intune.autopilot.plugins.module_utils.clouds import graph_scope
 from ansible_collections.intune.autopilot.plugins.module_utils.errors import (
+    AutopilotError,
     AuthenticationError,
     ConfigurationError,
     scrub,
@@ -62,8 +63,9 @@ def describe_entra_error(result, tenant=None, client_id=None, secrets=()):
     if hint:
         text = hint % {"tenant": tenant, "client": client_id}
     else:
-        # Entra's first sentence says what happened; the rest is trace ids.
-        text = description.split(" Trace ID:")[0].strip() or result.get("error") or "unknown error"
+        # Entra's first line says what happened; the rest is trace ids.
+        text = re.split(r"\s*Trace ID:", description)[0].strip()
+        text = re.sub(r"^AADSTS\d+:\s*", "", text) or result.get("error") or "unknown error"
     message = "Entra ID refused the token request%s: %s." % (
         " (AADSTS%s)" % code if code else "", text.rstrip("."))
     return AuthenticationError(
@@ -107,6 +109,8 @@ class _MsalProvider:
             self._forget()
         try:
             result = self._acquire()
+        except AutopilotError:
+            raise
         except ValueError as exc:
             # MSAL raises ValueError when the authority's OpenID configuration
             # cannot be read (unknown tenant, wrong authority_host or cloud).
@@ -114,6 +118,13 @@ class _MsalProvider:
                 "Could not read the OpenID configuration of %s (%s). The tenant was not found, or "
                 "authority_host/cloud is wrong: check tenant_id, cloud and authority_host."
                 % (self._settings.authority, scrub(str(exc).split(".")[0], self._settings.secrets)),
+                authority=self._settings.authority)
+        except msal.exceptions.MsalServiceError as exc:
+            # MSAL's own error for an answer it cannot use, such as a 5xx left
+            # after the transport's retries: "HTTP Error: 503".
+            raise AuthenticationError(
+                "The Entra ID endpoint at %s failed: %s. This is on Microsoft's side; try again later, "
+                "or raise max_retries." % (self._settings.authority_host, scrub(str(exc), self._settings.secrets)),
                 authority=self._settings.authority)
         if result and result.get("access_token"):
             return result["access_token"]

@@ -51,11 +51,20 @@ def _utc(cert, name):
     return value
 
 
+def _public_numbers(key_or_cert):
+    public_key = key_or_cert.public_key()
+    return public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
 def _load_pem(data, password):
     try:
         key = serialization.load_pem_private_key(data, password=_password_bytes(password))
-    except TypeError as exc:  # encrypted without password, or password for a plain key
-        raise ConfigurationError("client_certificate_password", "client_certificate_password: %s" % exc)
+    except TypeError:  # encrypted without password, or password for a plain key
+        raise ConfigurationError(
+            "client_certificate_password",
+            "client_certificate_password is set but the private key in client_certificate_path is not "
+            "encrypted; remove the password." if password else
+            "The private key in client_certificate_path is encrypted; set client_certificate_password.")
     except ValueError:
         if b"PRIVATE KEY" not in data:
             raise ConfigurationError(
@@ -101,6 +110,11 @@ def load_client_certificate(path, password=None, now=None):
         key, cert = _load_pem(data, password)
     else:
         key, cert = _load_pfx(data, password)
+
+    if _public_numbers(key) != _public_numbers(cert):
+        raise ConfigurationError(
+            "client_certificate_path", "The private key and the certificate in client_certificate_path do "
+            "not belong together.")
 
     now = now or datetime.datetime.now(datetime.timezone.utc)
     not_after = _utc(cert, "not_valid_after")

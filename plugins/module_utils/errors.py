@@ -27,8 +27,9 @@ def scrub(text, secrets=()):
         return text
     text = _JWT.sub(_REDACTED, str(text))
     text = _BEARER.sub(r"\1" + _REDACTED, text)
-    for secret in secrets:
-        if secret and len(secret) >= 4:
+    # Longest first, so a secret that starts with another one is not half shown.
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        if len(secret) >= 4:
             text = text.replace(secret, _REDACTED)
     return text
 

@@ -25,6 +25,14 @@ from ansible_collections.intune.autopilot.plugins.module_utils.errors import Wor
 # ours may differ by a little; more would only make users wait.
 THROTTLE_MARGIN = 2.0
 
+WINDOW = "the 10-minute window to end"
+IN_PROGRESS_MESSAGE = "An Autopilot sync is already in progress."
+
+
+def _throttled_message(allowed_at):
+    return ("A manual Autopilot sync ran less than 10 minutes ago; the next one is allowed at %s."
+            % (format_timestamp(allowed_at) or "in a few minutes"))
+
 
 class SyncOptions:
     def __init__(self, if_in_progress="skip", if_throttled="skip", skip_if_synced_within=0,
@@ -68,57 +76,68 @@ class SyncWorkflow:
         self.sync_status = self.settings.sync_status
         return self.settings
 
-    def _sleep(self, seconds, waiting_for, outcome, changed=False):
-        """Sleep, or fail if that would pass wait_timeout (which bounds the whole task)."""
-        if seconds > self.deadline - self.clock.monotonic():
-            self._fail("Gave up after wait_timeout=%ss waiting for %s; the last sync status seen was %s."
-                       % (self.options.wait_timeout, waiting_for, self.sync_status or "unknown"),
-                       outcome, changed)
-        self.clock.sleep(max(0.0, seconds))
+    def _give_up(self, waiting_for, outcome, changed=False):
+        self._fail("Gave up after wait_timeout=%ss waiting for %s; the last sync status seen was %s."
+                   % (self.options.wait_timeout, waiting_for, self.sync_status or "unknown"), outcome, changed)
+
+    def _remaining(self):
+        return self.deadline - self.clock.monotonic()
 
     def _poll_until(self, done, waiting_for, outcome, changed=False):
+        """Read every poll_interval until ``done``; the last read is at the deadline."""
         while not done(self._read()):
-            self._sleep(self.options.poll_interval, waiting_for, outcome, changed)
+            remaining = self._remaining()
+            if remaining <= 0:
+                self._give_up(waiting_for, outcome, changed)
+            self.clock.sleep(min(self.options.poll_interval, remaining))
         if self.sync_status == SYNC_FAILED:
             self._fail("The Autopilot sync finished with status 'failed'. Check the Windows Autopilot "
                        "devices page in Intune for details.", outcome, changed)
 
+    def _window_wait(self, now):
+        """Seconds until a throttled sync may be asked again (allowed_at is known or not)."""
+        if self.allowed_at is None:
+            return self.options.poll_interval
+        return max(0.0, (self.allowed_at - now).total_seconds()) + THROTTLE_MARGIN
+
     def _throttled(self, retry_after):
         now = self.clock.now()
-        if retry_after is None and self.settings is None:
-            self._read()
+        if retry_after is None:
+            self._read()  # the window follows from the latest manual trigger
         self.allowed_at = throttle_ends_at(retry_after, self.settings, now)
         if self.options.if_throttled == "fail":
-            self._fail("A manual Autopilot sync ran less than 10 minutes ago; the next one is allowed "
-                       "at %s." % (format_timestamp(self.allowed_at) or "in a few minutes"), THROTTLED)
+            self._fail(_throttled_message(self.allowed_at), THROTTLED)
         if self.options.if_throttled == "skip":
             return self._result(THROTTLED)
-        seconds = ((self.allowed_at - now).total_seconds() + THROTTLE_MARGIN
-                   if self.allowed_at else self.options.poll_interval)
-        self._sleep(seconds, "the 10-minute window to end", THROTTLED)
+        seconds = self._window_wait(now)
+        if seconds > self._remaining():  # no use waiting for a window that ends too late
+            self._give_up(WINDOW, THROTTLED)
+        self.clock.sleep(seconds)
         return None  # ask again
 
     def _in_progress(self):
         self.sync_status = SYNC_IN_PROGRESS
         if self.options.if_in_progress == "fail":
-            self._fail("An Autopilot sync is already in progress.", IN_PROGRESS)
+            self._fail(IN_PROGRESS_MESSAGE, IN_PROGRESS)
         if self.options.if_in_progress == "wait":
             self._poll_until(lambda s: not s.in_progress, "the running sync to end", IN_PROGRESS)
         return self._result(IN_PROGRESS)
 
     def _predict(self):
-        """Check mode: read, never POST, and say what a real run would do."""
+        """Check mode: read, never POST, and report what a real run would end with."""
         now = self.clock.now()
         outcome = predict_outcome(self.settings, now, self.options.skip_if_synced_within)
         if outcome == IN_PROGRESS and self.options.if_in_progress == "fail":
-            self._fail("An Autopilot sync is already in progress.", IN_PROGRESS)
+            self._fail(IN_PROGRESS_MESSAGE, IN_PROGRESS)
         if outcome == THROTTLED:
             self.allowed_at = self.settings.manual_sync_allowed_at(now)
             if self.options.if_throttled == "fail":
-                self._fail("A manual Autopilot sync ran less than 10 minutes ago; the next one is allowed "
-                           "at %s." % format_timestamp(self.allowed_at), THROTTLED)
-        would_trigger = outcome == TRIGGERED or (outcome == THROTTLED and self.options.if_throttled == "wait")
-        return self._result(outcome, changed=would_trigger)
+                self._fail(_throttled_message(self.allowed_at), THROTTLED)
+            if self.options.if_throttled == "wait":
+                if self._window_wait(now) > self._remaining():
+                    self._give_up(WINDOW, THROTTLED)
+                outcome = TRIGGERED  # after the wait, the real run triggers
+        return self._result(outcome, changed=outcome == TRIGGERED)
 
     def run(self):
         if self.check_mode or self.options.skip_if_synced_within:

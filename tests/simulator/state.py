@@ -12,7 +12,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -25,19 +25,23 @@ _TICKS = 10_000_000  # Graph prints 100 ns ticks: seven fractional digits
 _ISO = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$")
 
 
-def format_graph_time(ts):
-    """Epoch seconds (float) or None -> '2026-11-23T11:05:19.1234567Z' / NEVER."""
-    if ts is None:
+def to_ticks(ts):
+    """Epoch seconds -> 100 ns ticks (None stays None). State keeps ticks so that a
+    timestamp set from text prints back exactly (floats cannot hold 7 digits)."""
+    return None if ts is None else int(round(ts * _TICKS))
+
+
+def format_graph_ticks(ticks):
+    if ticks is None:
         return NEVER
-    ticks = int(round(ts * _TICKS))
     secs, frac = divmod(ticks, _TICKS)
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(secs)) + ".%07dZ" % frac
 
 
-def parse_graph_time(value):
-    """Inverse of format_graph_time; also takes epoch numbers. NEVER/None -> None."""
+def parse_graph_ticks(value):
+    """ISO 8601 text (or epoch number) -> ticks; NEVER/None -> None."""
     if value is None or isinstance(value, (int, float)):
-        return None if value is None else float(value)
+        return to_ticks(value)
     match = _ISO.match(value.strip())
     if not match:
         raise ValueError("not an ISO 8601 timestamp: %r" % value)
@@ -45,7 +49,19 @@ def parse_graph_time(value):
     if base.startswith("0001-01-01"):
         return None
     stamp = datetime.fromisoformat(base + ("+00:00" if zone == "Z" else zone))
-    return stamp.timestamp() + (float("0." + frac) if frac else 0.0)
+    frac_ticks = int(round(float("0." + frac) * _TICKS)) if frac else 0
+    return int(stamp.timestamp()) * _TICKS + frac_ticks
+
+
+def format_graph_time(ts):
+    """Epoch seconds (float) or None -> '2026-11-23T11:05:19.1234567Z' / NEVER."""
+    return format_graph_ticks(to_ticks(ts))
+
+
+def parse_graph_time(value):
+    """Graph timestamp text -> epoch seconds (float); NEVER/None -> None."""
+    ticks = parse_graph_ticks(value)
+    return None if ticks is None else ticks / _TICKS
 
 
 class Clock:
@@ -106,10 +122,10 @@ class Tenant:
     sync_result: str
     sync_retry_after: bool
     settings_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    last_sync: float = None
-    last_manual_trigger: float = None
+    last_sync: int = None            # ticks (see to_ticks)
+    last_manual_trigger: int = None  # ticks
     sync_status: str = "unknown"
-    sync_ends_at: float = None  # set while inProgress
+    sync_ends_at: int = None         # ticks; set while inProgress
     apps: dict = field(default_factory=dict)
     identities: dict = field(default_factory=dict)
 
@@ -265,11 +281,11 @@ class State:
         """Graph JSON properties of windowsAutopilotSettings (no @odata annotations)."""
         with self.lock:
             tenant = self._get(tenant_id)
-            self._advance(tenant, self.clock.now())
+            self._advance(tenant, to_ticks(self.clock.now()))
             return {
                 "id": tenant.settings_id,
-                "lastSyncDateTime": format_graph_time(tenant.last_sync),
-                "lastManualSyncTriggerDateTime": format_graph_time(tenant.last_manual_trigger),
+                "lastSyncDateTime": format_graph_ticks(tenant.last_sync),
+                "lastManualSyncTriggerDateTime": format_graph_ticks(tenant.last_manual_trigger),
                 "syncStatus": tenant.sync_status,
             }
 
@@ -282,15 +298,15 @@ class State:
             if name == "id":
                 tenant.settings_id = str(value)
             elif name == "lastSyncDateTime":
-                tenant.last_sync = parse_graph_time(value)
+                tenant.last_sync = parse_graph_ticks(value)
             elif name == "lastManualSyncTriggerDateTime":
-                tenant.last_manual_trigger = parse_graph_time(value)
+                tenant.last_manual_trigger = parse_graph_ticks(value)
             elif name == "syncStatus":
                 if value not in SYNC_STATUSES:
                     raise ValueError("syncStatus must be one of %s" % (SYNC_STATUSES,))
                 tenant.sync_status = value
                 # A sync put in progress by hand ends like a triggered one.
-                tenant.sync_ends_at = (self.clock.now() + tenant.sync_seconds
+                tenant.sync_ends_at = (to_ticks(self.clock.now() + tenant.sync_seconds)
                                        if value == "inProgress" else None)
             else:
                 raise ValueError("unknown windowsAutopilotSettings property %r" % name)
@@ -299,16 +315,17 @@ class State:
         """-> ("started", None) | ("in_progress", None) | ("throttled", retry_after_seconds)."""
         with self.lock:
             tenant = self._get(tenant_id)
-            now = self.clock.now()
+            now = to_ticks(self.clock.now())
             self._advance(tenant, now)
             if tenant.sync_status == "inProgress":
                 return "in_progress", None
             if tenant.last_manual_trigger is not None:
-                remaining = tenant.throttle_seconds - (now - tenant.last_manual_trigger)
+                elapsed = (now - tenant.last_manual_trigger) / _TICKS
+                remaining = tenant.throttle_seconds - elapsed
                 if remaining > 0:
                     return "throttled", (max(1, math.ceil(remaining))
                                          if tenant.sync_retry_after else None)
             tenant.last_manual_trigger = now
             tenant.sync_status = "inProgress"
-            tenant.sync_ends_at = now + tenant.sync_seconds
+            tenant.sync_ends_at = now + to_ticks(tenant.sync_seconds)
             return "started", None

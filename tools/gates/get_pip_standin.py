@@ -12,7 +12,6 @@ then, with the caller's environment and pip configuration intact (index mirrors,
 installs the exact packages ansible-test asked for.  If those cannot be installed (no registry
 reachable at all), it keeps the bundled pip, which is enough for ansible-test, and says so.
 """
-import os
 import subprocess
 import sys
 

@@ -1,0 +1,276 @@
+# -*- coding: utf-8 -*-
+"""Unit tests for the pure Autopilot domain logic."""
+
+import datetime
+
+import pytest
+
+from ansible_collections.intune.autopilot.plugins.module_utils import autopilot as ap
+from ansible_collections.intune.autopilot.plugins.module_utils.autopilot import (
+    AutopilotSettings,
+    format_timestamp,
+    parse_timestamp,
+    predict_outcome,
+    sync_finished,
+    throttle_ends_at,
+)
+
+UTC = datetime.timezone.utc
+NOW = datetime.datetime(2026, 11, 23, 9, 20, 0, tzinfo=UTC)
+
+
+def seconds(n):
+    return datetime.timedelta(seconds=n)
+
+
+def settings(status="completed", last_sync=None, last_trigger=None):
+    return AutopilotSettings(id="settings-id", last_sync=last_sync, last_manual_trigger=last_trigger,
+                             sync_status=status)
+
+
+# -- parse_timestamp --------------------------------------------------------------
+
+def test_seven_fractional_digits():
+    value = parse_timestamp("2026-11-23T09:15:02.1234567Z")
+    assert value == datetime.datetime(2026, 11, 23, 9, 15, 2, 123456, tzinfo=UTC)
+    assert value.utcoffset() == datetime.timedelta(0)
+
+
+def test_short_fraction_is_padded():
+    assert parse_timestamp("2026-11-23T09:15:02.5Z").microsecond == 500000
+
+
+def test_no_fraction_and_lowercase_z():
+    assert parse_timestamp("2026-11-23T09:15:02z") == datetime.datetime(2026, 11, 23, 9, 15, 2, tzinfo=UTC)
+
+
+def test_utc_offset():
+    assert parse_timestamp("2026-11-23T09:15:02+00:00") == datetime.datetime(2026, 11, 23, 9, 15, 2,
+                                                                             tzinfo=UTC)
+
+
+def test_positive_offset_is_converted_to_utc():
+    assert parse_timestamp("2026-11-23T09:15:02.25+02:00") == datetime.datetime(
+        2026, 11, 23, 7, 15, 2, 250000, tzinfo=UTC)
+
+
+def test_negative_offset_is_converted_to_utc():
+    assert parse_timestamp("2026-11-23T23:30:00-05:30") == datetime.datetime(2026, 11, 24, 5, 0, 0,
+                                                                             tzinfo=UTC)
+
+
+def test_offset_crossing_midnight_backwards():
+    assert parse_timestamp("2026-01-01T01:00:00+02:00") == datetime.datetime(2025, 12, 31, 23, 0, 0,
+                                                                             tzinfo=UTC)
+
+
+def test_no_zone_is_taken_as_utc():
+    assert parse_timestamp("2026-11-23T09:15:02") == datetime.datetime(2026, 11, 23, 9, 15, 2, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00Z", "0001-01-01T00:00:00.0000000Z",
+                                   "0001-01-01T00:00:00+00:00", None, ""])
+def test_never_and_null_are_none(value):
+    assert parse_timestamp(value) is None
+
+
+@pytest.mark.parametrize("value", ["yesterday", "2026-11-23", "2026-11-23T09:15Z", "2026-13-01T00:00:00Z",
+                                   "2026-11-23T09:15:02Zjunk", "2026-02-30T00:00:00Z"])
+def test_garbage_raises_value_error(value):
+    with pytest.raises(ValueError):
+        parse_timestamp(value)
+
+
+# -- format_timestamp ------------------------------------------------------------
+
+def test_format_whole_seconds():
+    assert format_timestamp(datetime.datetime(2026, 11, 23, 9, 14, 40, tzinfo=UTC)) == "2026-11-23T09:14:40Z"
+
+
+def test_format_fraction_without_trailing_zeros():
+    moment = datetime.datetime(2026, 11, 23, 9, 15, 2, 123400, tzinfo=UTC)
+    assert format_timestamp(moment) == "2026-11-23T09:15:02.1234Z"
+
+
+def test_format_converts_to_utc():
+    plus_two = datetime.timezone(datetime.timedelta(hours=2))
+    moment = datetime.datetime(2026, 11, 23, 11, 0, 0, tzinfo=plus_two)
+    assert format_timestamp(moment) == "2026-11-23T09:00:00Z"
+
+
+def test_format_none():
+    assert format_timestamp(None) is None
+
+
+def test_round_trip_of_graph_value():
+    assert format_timestamp(parse_timestamp("2026-11-23T09:15:02.1234567Z")) == "2026-11-23T09:15:02.123456Z"
+
+
+# -- AutopilotSettings -----------------------------------------------------------
+
+GRAPH_BODY = {
+    "@odata.context": "https://graph.microsoft.com/beta/$metadata#deviceManagement/windowsAutopilotSettings",
+    "@odata.type": "#microsoft.graph.windowsAutopilotSettings",
+    "id": "7a81d3a5-0000-0000-0000-000000000000",
+    "lastSyncDateTime": "2026-11-23T09:15:02.1234567Z",
+    "lastManualSyncTriggerDateTime": "0001-01-01T00:00:00Z",
+    "syncStatus": "completed",
+    "someFutureProperty": {"nested": True},
+}
+
+
+def test_from_graph_ignores_unknown_properties():
+    parsed = AutopilotSettings.from_graph(GRAPH_BODY)
+    assert parsed.id == GRAPH_BODY["id"]
+    assert parsed.last_sync == datetime.datetime(2026, 11, 23, 9, 15, 2, 123456, tzinfo=UTC)
+    assert parsed.last_manual_trigger is None
+    assert parsed.sync_status == "completed"
+    assert not hasattr(parsed, "someFutureProperty")
+    assert parsed.to_result() == {
+        "id": GRAPH_BODY["id"],
+        "last_sync_date_time": "2026-11-23T09:15:02.123456Z",
+        "last_manual_sync_trigger_date_time": None,
+        "sync_status": "completed",
+    }
+
+
+@pytest.mark.parametrize("body", [None, {}])
+def test_from_graph_empty(body):
+    parsed = AutopilotSettings.from_graph(body)
+    assert (parsed.id, parsed.last_sync, parsed.last_manual_trigger, parsed.sync_status) == (None,) * 4
+    assert parsed.manual_sync_allowed(NOW) is True
+
+
+def test_from_graph_bad_timestamp_raises():
+    with pytest.raises(ValueError):
+        AutopilotSettings.from_graph({"lastSyncDateTime": "later"})
+
+
+def test_in_progress():
+    assert settings("inProgress").in_progress is True
+    for status in ("completed", "failed", "unknown", None):
+        assert settings(status).in_progress is False
+
+
+def test_never_triggered_is_allowed():
+    s = settings(last_trigger=None)
+    assert s.manual_sync_allowed_at(NOW) is None
+    assert s.manual_sync_allowed(NOW) is True
+
+
+def test_window_edge_exactly_600_seconds_is_allowed():
+    s = settings(last_trigger=NOW - seconds(600))
+    assert s.manual_sync_allowed_at(NOW) is None
+    assert s.manual_sync_allowed(NOW) is True
+
+
+def test_window_edge_599_999_seconds_is_not_allowed():
+    s = settings(last_trigger=NOW - datetime.timedelta(seconds=599, milliseconds=999))
+    assert s.manual_sync_allowed_at(NOW) == NOW + datetime.timedelta(milliseconds=1)
+    assert s.manual_sync_allowed(NOW) is False
+
+
+def test_window_end_is_trigger_plus_ten_minutes():
+    trigger = NOW - seconds(240)
+    s = settings(last_trigger=trigger)
+    assert s.manual_sync_allowed_at(NOW) == trigger + datetime.timedelta(minutes=10)
+
+
+def test_in_progress_is_not_allowed_even_outside_the_window():
+    s = settings("inProgress", last_trigger=NOW - seconds(3600))
+    assert s.manual_sync_allowed_at(NOW) is None
+    assert s.manual_sync_allowed(NOW) is False
+
+
+def test_state_result():
+    trigger = NOW - seconds(60)
+    s = settings("inProgress", last_sync=NOW - seconds(3600), last_trigger=trigger)
+    assert s.state_result(NOW) == {
+        "autopilot_settings": {
+            "id": "settings-id",
+            "last_sync_date_time": "2026-11-23T08:20:00Z",
+            "last_manual_sync_trigger_date_time": "2026-11-23T09:19:00Z",
+            "sync_status": "inProgress",
+        },
+        "sync_status": "inProgress",
+        "sync_in_progress": True,
+        "manual_sync_allowed": False,
+        "manual_sync_allowed_at": "2026-11-23T09:29:00Z",
+    }
+
+
+def test_synced_within():
+    s = settings(last_sync=NOW - seconds(300))
+    assert s.synced_within(301, NOW) is True
+    assert s.synced_within(300, NOW) is False
+    assert s.synced_within(0, NOW) is False
+    assert settings(last_sync=None).synced_within(3600, NOW) is False
+
+
+# -- predict_outcome ---------------------------------------------------------------
+
+def test_predict_triggered():
+    assert predict_outcome(settings(last_trigger=NOW - seconds(601)), NOW) == ap.TRIGGERED
+
+
+def test_predict_in_progress():
+    assert predict_outcome(settings("inProgress"), NOW) == ap.IN_PROGRESS
+
+
+def test_predict_throttled():
+    assert predict_outcome(settings(last_trigger=NOW - seconds(30)), NOW) == ap.THROTTLED
+
+
+def test_predict_in_progress_beats_throttled():
+    assert predict_outcome(settings("inProgress", last_trigger=NOW - seconds(30)), NOW) == ap.IN_PROGRESS
+
+
+def test_predict_recently_synced_beats_everything():
+    s = settings("inProgress", last_sync=NOW - seconds(100), last_trigger=NOW - seconds(30))
+    assert predict_outcome(s, NOW, skip_if_synced_within=3600) == ap.RECENTLY_SYNCED
+    assert predict_outcome(s, NOW, skip_if_synced_within=0) == ap.IN_PROGRESS
+
+
+# -- throttle_ends_at ----------------------------------------------------------------
+
+def test_throttle_ends_at_prefers_retry_after():
+    s = settings(last_trigger=NOW - seconds(60))
+    assert throttle_ends_at(120, s, NOW) == NOW + seconds(120)
+    assert throttle_ends_at(0, s, NOW) == NOW
+
+
+def test_throttle_ends_at_falls_back_to_window():
+    s = settings(last_trigger=NOW - seconds(60))
+    assert throttle_ends_at(None, s, NOW) == NOW + seconds(540)
+
+
+def test_throttle_ends_at_unknown():
+    assert throttle_ends_at(None, None, NOW) is None
+    assert throttle_ends_at(None, settings(last_trigger=None), NOW) is None
+
+
+# -- sync_finished ----------------------------------------------------------------------
+
+def test_sync_finished_needs_a_final_status():
+    assert sync_finished(settings("inProgress", last_trigger=NOW), NOW) is False
+    assert sync_finished(settings("unknown", last_trigger=NOW), NOW) is False
+    assert sync_finished(settings("completed", last_trigger=NOW), NOW) is True
+    assert sync_finished(settings("failed", last_trigger=NOW), NOW) is True
+
+
+def test_sync_finished_without_trigger_time():
+    assert sync_finished(settings("completed"), None) is True
+
+
+def test_previous_sync_does_not_count():
+    # 'completed' from an older sync, before our trigger shows up in the settings
+    assert sync_finished(settings("completed", last_trigger=NOW - seconds(3600)), NOW) is False
+    assert sync_finished(settings("completed", last_trigger=None), NOW) is False
+
+
+def test_sync_finished_clock_tolerance():
+    # Graph's clock may be behind ours by up to CLOCK_TOLERANCE.
+    tolerance = ap.CLOCK_TOLERANCE
+    assert sync_finished(settings("completed", last_trigger=NOW - tolerance), NOW) is True
+    assert sync_finished(settings("completed", last_trigger=NOW - tolerance - seconds(1)), NOW) is False
+    assert sync_finished(settings("completed", last_trigger=NOW + seconds(5)), NOW) is True

@@ -1,0 +1,429 @@
+# -*- coding: utf-8 -*-
+"""Unit tests for SyncWorkflow with a scripted fake Graph and a virtual clock."""
+
+import datetime
+
+import pytest
+
+from ansible_collections.intune.autopilot.plugins.module_utils.autopilot import (
+    IN_PROGRESS,
+    RECENTLY_SYNCED,
+    THROTTLED,
+    TRIGGERED,
+    AutopilotSettings,
+)
+from ansible_collections.intune.autopilot.plugins.module_utils.errors import WorkflowError
+from ansible_collections.intune.autopilot.plugins.module_utils.sync_workflow import (
+    THROTTLE_MARGIN,
+    SyncOptions,
+    SyncWorkflow,
+)
+
+UTC = datetime.timezone.utc
+T0 = datetime.datetime(2026, 11, 23, 9, 20, 0, tzinfo=UTC)
+
+
+def ts(offset):
+    """T0 + offset seconds, formatted as the module returns it."""
+    return (T0 + datetime.timedelta(seconds=offset)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def at(offset):
+    return T0 + datetime.timedelta(seconds=offset)
+
+
+class FakeClock:
+    def __init__(self):
+        self.elapsed = 0.0
+        self.sleeps = []
+
+    def now(self):
+        return T0 + datetime.timedelta(seconds=self.elapsed)
+
+    def monotonic(self):
+        return 5000.0 + self.elapsed
+
+    def sleep(self, seconds):
+        assert seconds >= 0
+        self.sleeps.append(seconds)
+        self.elapsed += seconds
+
+
+class FakeGraph:
+    """Scripts: each read/request takes the next entry; the last one repeats.
+
+    A settings entry may be a callable taking the clock, for state that depends on time.
+    """
+
+    def __init__(self, clock, settings=(), answers=()):
+        self.clock = clock
+        self.settings_script = list(settings)
+        self.answers = list(answers)
+        self.reads = 0
+        self.requests = 0
+        self.request_times = []
+
+    @staticmethod
+    def _next(script, count):
+        assert script, "unexpected call"
+        return script[min(count, len(script) - 1)]
+
+    def read_settings(self):
+        entry = self._next(self.settings_script, self.reads)
+        self.reads += 1
+        return entry(self.clock) if callable(entry) else entry
+
+    def request_sync(self):
+        entry = self._next(self.answers, self.requests)
+        self.requests += 1
+        self.request_times.append(self.clock.elapsed)
+        return entry
+
+
+def settings(status="completed", last_sync=None, last_trigger=None):
+    return AutopilotSettings(id="sid", last_sync=last_sync, last_manual_trigger=last_trigger,
+                             sync_status=status)
+
+
+def run(answers=(), reads=(), check_mode=False, **options):
+    clock = FakeClock()
+    graph = FakeGraph(clock, reads, answers)
+    workflow = SyncWorkflow(graph, SyncOptions(**options), clock, check_mode=check_mode)
+    return workflow.run(), graph, clock
+
+
+def run_fails(answers=(), reads=(), check_mode=False, **options):
+    clock = FakeClock()
+    graph = FakeGraph(clock, reads, answers)
+    workflow = SyncWorkflow(graph, SyncOptions(**options), clock, check_mode=check_mode)
+    with pytest.raises(WorkflowError) as info:
+        workflow.run()
+    return info.value, graph, clock
+
+
+# -- 204 -------------------------------------------------------------------------------
+
+def test_204_triggers_and_changes_without_reading():
+    result, graph, clock = run(answers=[(TRIGGERED, None)])
+    assert result == {"changed": True, "outcome": "triggered", "sync_status": "inProgress"}
+    assert (graph.requests, graph.reads, clock.sleeps) == (1, 0, [])
+
+
+# -- 409 -------------------------------------------------------------------------------
+
+def test_409_skip():
+    result, graph, clock = run(answers=[(IN_PROGRESS, None)])
+    assert result == {"changed": False, "outcome": "in_progress", "sync_status": "inProgress"}
+    assert (graph.requests, graph.reads, clock.sleeps) == (1, 0, [])
+
+
+def test_409_fail():
+    error, graph, _clock = run_fails(answers=[(IN_PROGRESS, None)], if_in_progress="fail")
+    assert error.message == "An Autopilot sync is already in progress."
+    assert error.result == {"changed": False, "outcome": "in_progress", "sync_status": "inProgress"}
+    assert graph.requests == 1
+
+
+def test_409_wait_polls_until_the_running_sync_ends_and_does_not_trigger():
+    reads = [settings("inProgress"), settings("inProgress"), settings("completed", last_sync=at(20))]
+    result, graph, clock = run(answers=[(IN_PROGRESS, None)], reads=reads, if_in_progress="wait",
+                               poll_interval=10)
+    assert result["changed"] is False
+    assert result["outcome"] == "in_progress"
+    assert result["sync_status"] == "completed"
+    assert result["autopilot_settings"]["sync_status"] == "completed"
+    assert result["autopilot_settings"]["last_sync_date_time"] == ts(20)
+    assert clock.sleeps == [10, 10]
+    assert (graph.requests, graph.reads) == (1, 3)
+
+
+def test_409_wait_and_the_running_sync_fails():
+    reads = [settings("inProgress"), settings("failed")]
+    error, _graph, _clock = run_fails(answers=[(IN_PROGRESS, None)], reads=reads, if_in_progress="wait")
+    assert "finished with status 'failed'" in error.message
+    assert error.result["outcome"] == "in_progress"
+    assert error.result["changed"] is False
+    assert error.result["sync_status"] == "failed"
+
+
+def test_409_wait_times_out_with_last_status():
+    error, graph, clock = run_fails(answers=[(IN_PROGRESS, None)], reads=[settings("inProgress")],
+                                    if_in_progress="wait", wait_timeout=35, poll_interval=10)
+    assert error.message == ("Gave up after wait_timeout=35s waiting for the running sync to end; "
+                             "the last sync status seen was inProgress.")
+    assert clock.sleeps == [10, 10, 10, 5]  # the last read happens at the deadline
+    assert sum(clock.sleeps) <= 35
+    assert graph.reads == 5
+    assert error.result["outcome"] == "in_progress"
+    assert error.result["changed"] is False
+
+
+# -- 429 -------------------------------------------------------------------------------
+
+def test_429_skip_with_retry_after_does_not_read():
+    result, graph, clock = run(answers=[(THROTTLED, 120.0)])
+    assert result == {"changed": False, "outcome": "throttled", "sync_status": None,
+                      "manual_sync_allowed_at": ts(120)}
+    assert (graph.requests, graph.reads, clock.sleeps) == (1, 0, [])
+
+
+def test_429_skip_without_retry_after_reads_the_window():
+    reads = [settings("completed", last_trigger=at(-240))]
+    result, graph, clock = run(answers=[(THROTTLED, None)], reads=reads)
+    assert result["changed"] is False
+    assert result["outcome"] == "throttled"
+    assert result["manual_sync_allowed_at"] == ts(360)
+    assert result["sync_status"] == "completed"
+    assert result["autopilot_settings"]["last_manual_sync_trigger_date_time"] == ts(-240)
+    assert (graph.requests, graph.reads, clock.sleeps) == (1, 1, [])
+
+
+def test_429_fail_says_when():
+    error, graph, clock = run_fails(answers=[(THROTTLED, 90.0)], if_throttled="fail")
+    assert "less than 10 minutes ago" in error.message
+    assert ts(90) in error.message
+    assert error.result["outcome"] == "throttled"
+    assert error.result["changed"] is False
+    assert error.result["manual_sync_allowed_at"] == ts(90)
+    assert (graph.requests, clock.sleeps) == (1, [])
+
+
+def test_429_fail_without_any_known_time():
+    error, _graph, _clock = run_fails(answers=[(THROTTLED, None)], reads=[settings("completed")],
+                                      if_throttled="fail")
+    assert "in a few minutes" in error.message
+    assert error.result["manual_sync_allowed_at"] is None
+
+
+def test_429_wait_without_retry_after_sleeps_until_window_end_plus_margin_only():
+    reads = [settings("completed", last_trigger=at(-240))]
+    result, graph, clock = run(answers=[(THROTTLED, None), (TRIGGERED, None)], reads=reads,
+                               if_throttled="wait")
+    assert clock.sleeps == [pytest.approx(360 + THROTTLE_MARGIN)]
+    assert THROTTLE_MARGIN <= 5
+    assert graph.request_times == [0.0, pytest.approx(360 + THROTTLE_MARGIN)]
+    assert result["changed"] is True
+    assert result["outcome"] == "triggered"
+    assert result["sync_status"] == "inProgress"
+    assert "manual_sync_allowed_at" not in result
+
+
+def test_429_wait_with_retry_after():
+    result, graph, clock = run(answers=[(THROTTLED, 30.0), (TRIGGERED, None)], if_throttled="wait")
+    assert clock.sleeps == [pytest.approx(30 + THROTTLE_MARGIN)]
+    assert graph.reads == 0
+    assert graph.requests == 2
+    assert result == {"changed": True, "outcome": "triggered", "sync_status": "inProgress"}
+
+
+def test_429_wait_window_longer_than_wait_timeout_fails_without_sleeping():
+    error, graph, clock = run_fails(answers=[(THROTTLED, 500.0)], if_throttled="wait", wait_timeout=300)
+    assert clock.sleeps == []
+    assert graph.requests == 1
+    assert "wait_timeout=300s" in error.message
+    assert "10-minute window" in error.message
+    assert error.result["outcome"] == "throttled"
+    assert error.result["manual_sync_allowed_at"] == ts(500)
+    assert error.result["changed"] is False
+
+
+def test_429_wait_when_window_already_over_polls():
+    # Graph says 429 but the settings show no open window (clock skew): ask again after poll_interval.
+    reads = [settings("completed", last_trigger=at(-700))]
+    result, graph, clock = run(answers=[(THROTTLED, None), (TRIGGERED, None)], reads=reads,
+                               if_throttled="wait", poll_interval=7)
+    assert clock.sleeps == [7]
+    assert result["outcome"] == "triggered"
+
+
+def test_429_wait_twice_uses_the_new_window():
+    def state(clock):
+        # someone else triggered a sync at T0+361, just before our second request
+        if clock.elapsed < 361:
+            return settings("completed", last_trigger=at(-240))
+        return settings("inProgress", last_trigger=at(361))
+
+    result, graph, clock = run(answers=[(THROTTLED, None), (THROTTLED, None), (TRIGGERED, None)],
+                               reads=[state], if_throttled="wait", wait_timeout=1800)
+    assert clock.sleeps[0] == pytest.approx(362)
+    assert clock.sleeps[1] == pytest.approx(961 + THROTTLE_MARGIN - 362)
+    assert graph.requests == 3
+    assert result["outcome"] == "triggered"
+
+
+# -- skip_if_synced_within --------------------------------------------------------------
+
+def test_recently_synced_skips_the_request():
+    reads = [settings("completed", last_sync=at(-1800), last_trigger=at(-1900))]
+    result, graph, _clock = run(answers=[(TRIGGERED, None)], reads=reads, skip_if_synced_within=3600)
+    assert result["changed"] is False
+    assert result["outcome"] == "recently_synced"
+    assert result["sync_status"] == "completed"
+    assert result["autopilot_settings"]["last_sync_date_time"] == ts(-1800)
+    assert graph.requests == 0
+
+
+def test_old_sync_is_not_skipped_and_settings_are_reported():
+    reads = [settings("completed", last_sync=at(-7200))]
+    result, graph, _clock = run(answers=[(TRIGGERED, None)], reads=reads, skip_if_synced_within=3600)
+    assert result["changed"] is True
+    assert result["outcome"] == "triggered"
+    assert result["sync_status"] == "inProgress"
+    assert result["autopilot_settings"]["sync_status"] == "completed"
+    assert (graph.reads, graph.requests) == (1, 1)
+
+
+def test_never_synced_is_not_skipped():
+    result, graph, _clock = run(answers=[(TRIGGERED, None)], reads=[settings("unknown")],
+                                skip_if_synced_within=3600)
+    assert result["outcome"] == "triggered"
+    assert graph.requests == 1
+
+
+# -- wait=true ------------------------------------------------------------------------------
+
+def test_wait_until_triggered_sync_completes():
+    reads = [
+        settings("completed", last_sync=at(-7200), last_trigger=at(-7300)),  # not updated yet
+        settings("inProgress", last_sync=at(-7200), last_trigger=at(0)),
+        settings("completed", last_sync=at(25), last_trigger=at(0)),
+    ]
+    result, graph, clock = run(answers=[(TRIGGERED, None)], reads=reads, wait=True, poll_interval=10)
+    assert result["changed"] is True
+    assert result["outcome"] == "triggered"
+    assert result["sync_status"] == "completed"
+    assert result["autopilot_settings"]["last_sync_date_time"] == ts(25)
+    assert clock.sleeps == [10, 10]
+    assert (graph.requests, graph.reads) == (1, 3)
+
+
+def test_wait_ends_failed_fails_the_task():
+    reads = [settings("inProgress", last_trigger=at(0)), settings("failed", last_trigger=at(0))]
+    error, graph, _clock = run_fails(answers=[(TRIGGERED, None)], reads=reads, wait=True)
+    assert "finished with status 'failed'" in error.message
+    assert error.result["changed"] is True
+    assert error.result["outcome"] == "triggered"
+    assert error.result["sync_status"] == "failed"
+    assert error.result["autopilot_settings"]["sync_status"] == "failed"
+    assert graph.requests == 1
+
+
+def test_wait_times_out_with_last_status_in_message():
+    reads = [settings("inProgress", last_trigger=at(0))]
+    error, graph, clock = run_fails(answers=[(TRIGGERED, None)], reads=reads, wait=True,
+                                    wait_timeout=25, poll_interval=10)
+    assert error.message == ("Gave up after wait_timeout=25s waiting for the triggered sync to finish; "
+                             "the last sync status seen was inProgress.")
+    assert clock.sleeps == [10, 10, 5]  # the last read happens at the deadline
+    assert error.result["changed"] is True
+    assert error.result["outcome"] == "triggered"
+    assert error.result["sync_status"] == "inProgress"
+    assert graph.requests == 1
+
+
+def test_one_deadline_bounds_all_waits():
+    reads = [
+        settings("completed", last_trigger=at(-240)),
+        lambda clock: settings("inProgress", last_trigger=at(362)),
+    ]
+    error, graph, clock = run_fails(answers=[(THROTTLED, None), (TRIGGERED, None)], reads=reads,
+                                    if_throttled="wait", wait=True, wait_timeout=400, poll_interval=10)
+    assert sum(clock.sleeps) <= 400
+    assert clock.sleeps[0] == pytest.approx(362)
+    assert clock.sleeps[1:] == [10, 10, 10, 8]
+    assert "wait_timeout=400s" in error.message
+    assert error.result["changed"] is True
+    assert graph.requests == 2
+
+
+# -- check mode ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("options", [{}, {"if_throttled": "wait"}, {"wait": True}])
+def test_check_mode_predicts_triggered(options):
+    reads = [settings("completed", last_sync=at(-3600), last_trigger=at(-3700))]
+    result, graph, clock = run(answers=[(TRIGGERED, None)], reads=reads, check_mode=True, **options)
+    assert result["changed"] is True
+    assert result["outcome"] == "triggered"
+    assert result["sync_status"] == "completed"
+    assert "autopilot_settings" in result
+    assert (graph.requests, graph.reads, clock.sleeps) == (0, 1, [])
+
+
+@pytest.mark.parametrize("if_in_progress", ["skip", "wait"])
+def test_check_mode_predicts_in_progress(if_in_progress):
+    result, graph, _clock = run(answers=[(TRIGGERED, None)], reads=[settings("inProgress")],
+                                check_mode=True, if_in_progress=if_in_progress)
+    assert result["changed"] is False
+    assert result["outcome"] == "in_progress"
+    assert graph.requests == 0
+
+
+def test_check_mode_in_progress_fail():
+    error, graph, _clock = run_fails(answers=[(TRIGGERED, None)], reads=[settings("inProgress")],
+                                     check_mode=True, if_in_progress="fail")
+    assert error.message == "An Autopilot sync is already in progress."
+    assert error.result["outcome"] == "in_progress"
+    assert graph.requests == 0
+
+
+def test_check_mode_throttled_skip():
+    reads = [settings("completed", last_trigger=at(-60))]
+    result, graph, clock = run(answers=[(TRIGGERED, None)], reads=reads, check_mode=True)
+    assert result["changed"] is False
+    assert result["outcome"] == "throttled"
+    assert result["manual_sync_allowed_at"] == ts(540)
+    assert (graph.requests, clock.sleeps) == (0, [])
+
+
+def test_check_mode_throttled_wait_would_trigger():
+    reads = [settings("completed", last_trigger=at(-60))]
+    result, graph, clock = run(answers=[(TRIGGERED, None)], reads=reads, check_mode=True,
+                               if_throttled="wait")
+    assert result["changed"] is True
+    assert (graph.requests, clock.sleeps) == (0, [])
+
+
+def test_check_mode_throttled_wait_predicts_the_real_outcome():
+    reads = [settings("completed", last_trigger=at(-60))]
+    predicted, _graph, _clock = run(answers=[(TRIGGERED, None)], reads=reads, check_mode=True,
+                                    if_throttled="wait")
+    real, _graph, _clock = run(answers=[(THROTTLED, None), (TRIGGERED, None)], reads=reads,
+                               if_throttled="wait")
+    assert (predicted["outcome"], predicted["changed"]) == (real["outcome"], real["changed"])
+    assert predicted["outcome"] == "triggered"
+
+
+def test_check_mode_throttled_wait_beyond_wait_timeout_predicts_the_failure():
+    reads = [settings("completed", last_trigger=at(-60))]  # window ends in 540 s
+    real_error, _graph, _clock = run_fails(answers=[(THROTTLED, None)], reads=reads,
+                                           if_throttled="wait", wait_timeout=300)
+    assert real_error.result["changed"] is False
+    error, graph, _clock = run_fails(answers=[(TRIGGERED, None)], reads=reads, check_mode=True,
+                                     if_throttled="wait", wait_timeout=300)
+    assert "wait_timeout=300s" in error.message
+    assert error.result["changed"] is False
+    assert graph.requests == 0
+
+
+def test_check_mode_throttled_fail():
+    reads = [settings("completed", last_trigger=at(-60))]
+    error, graph, _clock = run_fails(answers=[(TRIGGERED, None)], reads=reads, check_mode=True,
+                                     if_throttled="fail")
+    assert ts(540) in error.message
+    assert error.result["outcome"] == "throttled"
+    assert error.result["changed"] is False
+    assert graph.requests == 0
+
+
+def test_check_mode_recently_synced():
+    reads = [settings("completed", last_sync=at(-60), last_trigger=at(-3600))]
+    result, graph, _clock = run(answers=[(TRIGGERED, None)], reads=reads, check_mode=True,
+                                skip_if_synced_within=600)
+    assert result["changed"] is False
+    assert result["outcome"] == "recently_synced"
+    assert graph.requests == 0
+
+
+def test_outcomes_are_the_documented_strings():
+    assert {TRIGGERED, IN_PROGRESS, THROTTLED, RECENTLY_SYNCED} == {
+        "triggered", "in_progress", "throttled", "recently_synced"}
