@@ -16,6 +16,7 @@ from ansible_collections.intune.autopilot.plugins.module_utils.autopilot import 
     AutopilotSettings,
     utc_now,
 )
+from ansible_collections.intune.autopilot.plugins.module_utils.errors import GraphError
 from ansible_collections.intune.autopilot.plugins.module_utils.retry import RetryPolicy
 
 
@@ -46,7 +47,14 @@ class AutopilotGraph:
         self._sync_retry = sync_retry_policy(max_retries)
 
     def read_settings(self):
-        return AutopilotSettings.from_graph(self._client.get(SETTINGS_PATH).body)
+        response = self._client.get(SETTINGS_PATH)
+        if not isinstance(response.body, dict):
+            raise GraphError(
+                "Microsoft Graph answered HTTP %s with an empty body where the Autopilot settings were "
+                "expected. A proxy may have answered instead of Graph: check HTTPS_PROXY/NO_PROXY and "
+                "graph_endpoint." % response.status,
+                status=response.status, code="EmptyResponse", request_id=response.request_id)
+        return AutopilotSettings.from_graph(response.body)
 
     def request_sync(self):
         """POST the sync; return (outcome, Retry-After seconds or None)."""
