@@ -106,6 +106,27 @@ options:
         is retried, honouring C(Retry-After), from 0 to 10.
     type: int
     default: 3
+  token_cache:
+    description:
+      - Keep access tokens in a private on-disk cache under O(cache_path), so that later tasks
+        on the same controller skip the token request while a token is valid for at least five
+        more minutes.
+      - Entries are files readable only by the user running the module (mode 0600 in a 0700
+        directory), one per tenant, client, cloud, auth method and credential; a token is
+        never used with other credentials.
+      - If not set, the environment variable E(INTUNE_AUTOPILOT_TOKEN_CACHE) is used.
+      - Off by default. Not used with O(access_token).
+    type: bool
+    default: false
+  cache_path:
+    description:
+      - Directory for the collection's caches. The OpenID configuration of each authority (a
+        public document) is always cached there for a day, which saves a round trip per task;
+        access tokens only with O(token_cache).
+      - If not set, the environment variable E(INTUNE_AUTOPILOT_CACHE_PATH) is used, else
+        C(intune.autopilot) under E(XDG_CACHE_HOME) or C(~/.cache).
+      - Failing to write the cache never fails a task.
+    type: path
 requirements:
   - python >= 3.8
   - msal >= 1.29.0

@@ -3,9 +3,12 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Credentials -> MSAL -> a Graph access token.
 
-One provider per kind of credential; all MSAL-based ones share the module's
-Transport as MSAL's ``http_client`` so TLS, proxies and retries are the same
-as for Graph. Entra's AADSTS errors become messages that say what to fix.
+One provider per kind of credential. The MSAL-based ones hand MSAL the
+module's Transport (through MsalHttpClient) so TLS, proxies and retries are
+the same as for Graph. Entra's AADSTS errors become messages that say what
+to fix. MSAL (and cryptography behind it) is imported only when a token must
+really be requested: a given or cached token needs neither, which keeps a
+task's start-up short.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -14,21 +17,30 @@ __metaclass__ = type
 
 import os
 import re
+import time
+from collections import namedtuple
 
-try:
-    import msal
-    HAS_MSAL = True
-except ImportError:  # reported by the module base with missing_required_lib
-    HAS_MSAL = False
-
-from ansible_collections.intune.autopilot.plugins.module_utils.certificates import load_client_certificate
 from ansible_collections.intune.autopilot.plugins.module_utils.clouds import graph_scope
 from ansible_collections.intune.autopilot.plugins.module_utils.errors import (
-    AutopilotError,
     AuthenticationError,
+    AutopilotError,
     ConfigurationError,
+    MissingLibraryError,
     scrub,
 )
+from ansible_collections.intune.autopilot.plugins.module_utils.msal_http import MsalHttpClient
+
+# ``expires_on`` is a Unix time, or None when unknown (a token given by the user).
+AccessToken = namedtuple("AccessToken", ["value", "expires_on"])
+
+
+def import_msal():
+    try:
+        import msal
+    except ImportError:
+        raise MissingLibraryError("msal")
+    return msal
+
 
 # AADSTS code -> what it means for the user and what to do next.
 AADSTS_HINTS = {
@@ -84,7 +96,7 @@ class StaticTokenProvider:
     refreshable = False
 
     def __init__(self, token):
-        self._token = token
+        self._token = AccessToken(token, None)
 
     def token(self, force_refresh=False):
         return self._token
@@ -95,8 +107,10 @@ class _MsalProvider:
 
     refreshable = True
 
-    def __init__(self, settings):
+    def __init__(self, settings, http_client):
         self._settings = settings
+        self._http = http_client
+        self._msal = import_msal()
 
     def _acquire(self):
         raise NotImplementedError
@@ -113,13 +127,13 @@ class _MsalProvider:
             raise
         except ValueError as exc:
             # MSAL raises ValueError when the authority's OpenID configuration
-            # cannot be read (unknown tenant, wrong authority_host or cloud).
+            # cannot be read and Entra gave no explanation (MsalHttpClient
+            # turns Entra's own answers into clear errors before this).
             raise AuthenticationError(
-                "Could not read the OpenID configuration of %s (%s). The tenant was not found, or "
-                "authority_host/cloud is wrong: check tenant_id, cloud and authority_host."
-                % (self._settings.authority, scrub(str(exc).split(".")[0], self._settings.secrets)),
+                "Could not read the OpenID configuration of %s: %s. Check tenant_id, cloud and "
+                "authority_host." % (self._settings.authority, scrub(str(exc)[:200], self._settings.secrets)),
                 authority=self._settings.authority)
-        except msal.exceptions.MsalServiceError as exc:
+        except self._msal.exceptions.MsalServiceError as exc:
             # MSAL's own error for an answer it cannot use, such as a 5xx left
             # after the transport's retries: "HTTP Error: 503".
             raise AuthenticationError(
@@ -127,7 +141,9 @@ class _MsalProvider:
                 "or raise max_retries." % (self._settings.authority_host, scrub(str(exc), self._settings.secrets)),
                 authority=self._settings.authority)
         if result and result.get("access_token"):
-            return result["access_token"]
+            expires_in = result.get("expires_in")
+            expires_on = time.time() + int(expires_in) if expires_in else None
+            return AccessToken(result["access_token"], expires_on)
         raise describe_entra_error(result or {}, self._settings.tenant_id, self._settings.client_id,
                                    self._settings.secrets)
 
@@ -135,9 +151,8 @@ class _MsalProvider:
 class ConfidentialClientProvider(_MsalProvider):
     """Client secret, client certificate or workload identity (client assertion)."""
 
-    def __init__(self, settings, transport, client_credential):
-        super(ConfidentialClientProvider, self).__init__(settings)
-        self._transport = transport
+    def __init__(self, settings, http_client, client_credential):
+        super(ConfidentialClientProvider, self).__init__(settings, http_client)
         self._credential = client_credential
         self._scopes = [graph_scope(settings.cloud)]
         self._app = None
@@ -146,11 +161,11 @@ class ConfidentialClientProvider(_MsalProvider):
         if self._app is None:
             # Built on first use: MSAL reads the authority's OpenID
             # configuration in the constructor, which is network I/O.
-            self._app = msal.ConfidentialClientApplication(
+            self._app = self._msal.ConfidentialClientApplication(
                 self._settings.client_id,
                 client_credential=self._credential,
                 authority=self._settings.authority,
-                http_client=self._transport,
+                http_client=self._http,
                 # Instance discovery asks login.microsoftonline.com about the
                 # host; a custom authority_host (proxy, simulator) must not.
                 instance_discovery=False if self._settings.custom_authority else None,
@@ -166,17 +181,17 @@ class ConfidentialClientProvider(_MsalProvider):
 class ManagedIdentityProvider(_MsalProvider):
     """System- or user-assigned managed identity (``client_id`` picks the latter)."""
 
-    def __init__(self, settings, transport):
-        super(ManagedIdentityProvider, self).__init__(settings)
+    def __init__(self, settings, http_client):
+        super(ManagedIdentityProvider, self).__init__(settings, http_client)
+        msal = self._msal
         self._identity = (msal.UserAssignedManagedIdentity(client_id=settings.client_id)
                           if settings.client_id else msal.SystemAssignedManagedIdentity())
-        self._transport = transport
         self._resource = settings.cloud.graph_endpoint
         self._client = None
 
     def _acquire(self):
         if self._client is None:
-            self._client = msal.ManagedIdentityClient(self._identity, http_client=self._transport)
+            self._client = self._msal.ManagedIdentityClient(self._identity, http_client=self._http)
         return self._client.acquire_token_for_client(resource=self._resource)
 
     def _forget(self):
@@ -212,18 +227,25 @@ class FederatedTokenFile:
         return self._token
 
 
-def build_token_provider(settings, transport):
-    """The token provider for ``settings.auth_method``."""
+def build_token_provider(settings, transport, cache=None):
+    """The token provider for ``settings.auth_method``; ``cache`` holds discovery documents."""
     method = settings.auth_method
     if method == "access_token":
         return StaticTokenProvider(settings.access_token)
+
+    def entra_refused(document):
+        raise describe_entra_error(document, settings.tenant_id, settings.client_id, settings.secrets)
+
+    http_client = MsalHttpClient(transport, cache, on_discovery_error=entra_refused)
     if method == "managed_identity":
-        return ManagedIdentityProvider(settings, transport)
+        return ManagedIdentityProvider(settings, http_client)
     if method == "client_secret":
         credential = settings.client_secret
     elif method == "client_certificate":
+        # Imported here: loading a certificate needs cryptography, nothing else does.
+        from ansible_collections.intune.autopilot.plugins.module_utils.certificates import load_client_certificate
         credential = load_client_certificate(
             settings.client_certificate_path, settings.client_certificate_password).msal_credential()
     else:  # workload_identity
         credential = {"client_assertion": FederatedTokenFile(settings.federated_token_file)}
-    return ConfidentialClientProvider(settings, transport, credential)
+    return ConfidentialClientProvider(settings, http_client, credential)

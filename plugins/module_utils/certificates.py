@@ -22,7 +22,7 @@ try:
 except ImportError:  # msal depends on cryptography; reported by the module base
     HAS_CRYPTOGRAPHY = False
 
-from ansible_collections.intune.autopilot.plugins.module_utils.errors import ConfigurationError
+from ansible_collections.intune.autopilot.plugins.module_utils.errors import ConfigurationError, MissingLibraryError
 
 
 class ClientCertificate:
@@ -100,6 +100,8 @@ def _load_pfx(data, password):
 
 def load_client_certificate(path, password=None, now=None):
     """Read ``path`` and return a ClientCertificate, or raise ConfigurationError."""
+    if not HAS_CRYPTOGRAPHY:
+        raise MissingLibraryError("cryptography")
     try:
         with open(path, "rb") as handle:
             data = handle.read()

@@ -21,6 +21,7 @@ from ansible_collections.intune.autopilot.plugins.module_utils.clouds import (
     CLOUDS,
     ENVIRONMENT_ALIASES,
 )
+from ansible_collections.intune.autopilot.plugins.module_utils.disk_cache import default_cache_path
 from ansible_collections.intune.autopilot.plugins.module_utils.errors import ConfigurationError
 
 AUTH_METHODS = ("auto", "client_secret", "client_certificate", "workload_identity",
@@ -61,6 +62,9 @@ def connection_argument_spec():
         ca_path=dict(type="path"),
         timeout=dict(type="int", default=30),
         max_retries=dict(type="int", default=3),
+        token_cache=dict(type="bool", default=False,
+                         fallback=(env_fallback, ["INTUNE_AUTOPILOT_TOKEN_CACHE"])),
+        cache_path=dict(type="path", fallback=(env_fallback, ["INTUNE_AUTOPILOT_CACHE_PATH"])),
     )
 
 
@@ -83,6 +87,8 @@ class ConnectionSettings:
         self.verify = values["verify"]
         self.timeout = values["timeout"]
         self.max_retries = values["max_retries"]
+        self.token_cache = values.get("token_cache", False)
+        self.cache_path = values.get("cache_path")
 
     @property
     def authority(self):
@@ -255,4 +261,6 @@ def build_connection_settings(params, environ=None):
         verify=verify,
         timeout=timeout,
         max_retries=max_retries,
+        token_cache=bool(params["token_cache"]) and method != "access_token",
+        cache_path=params["cache_path"] or default_cache_path(environ),
     )

@@ -89,3 +89,12 @@ class GraphError(AutopilotError):
         self.status = status
         self.code = code
         self.retry_after = retry_after
+
+
+class MissingLibraryError(AutopilotError):
+    """A Python library the chosen auth_method needs is not installed."""
+
+    def __init__(self, library):
+        super(MissingLibraryError, self).__init__(
+            "Failed to import the required Python library (%s)." % library, library=library)
+        self.library = library

@@ -76,7 +76,7 @@ class GraphClient:
 
     def _bearer(self, force_refresh=False):
         if self._token is None or force_refresh:
-            self._token = self._tokens.token(force_refresh=force_refresh)
+            self._token = self._tokens.token(force_refresh=force_refresh).value
             if self._on_token:
                 self._on_token(self._token)
         return "Bearer " + self._token

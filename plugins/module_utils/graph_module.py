@@ -14,14 +14,21 @@ __metaclass__ = type
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.intune.autopilot.plugins.module_utils import auth, certificates, transport
+from ansible_collections.intune.autopilot.plugins.module_utils import transport
+from ansible_collections.intune.autopilot.plugins.module_utils.auth import build_token_provider
 from ansible_collections.intune.autopilot.plugins.module_utils.connection_options import (
     build_connection_settings,
     connection_argument_spec,
 )
-from ansible_collections.intune.autopilot.plugins.module_utils.errors import AutopilotError, scrub
+from ansible_collections.intune.autopilot.plugins.module_utils.disk_cache import DiskCache
+from ansible_collections.intune.autopilot.plugins.module_utils.errors import (
+    AutopilotError,
+    MissingLibraryError,
+    scrub,
+)
 from ansible_collections.intune.autopilot.plugins.module_utils.graph_client import GraphClient
 from ansible_collections.intune.autopilot.plugins.module_utils.retry import RetryPolicy
+from ansible_collections.intune.autopilot.plugins.module_utils.token_cache import CachedTokenProvider, token_cache_key
 
 
 class GraphModule:
@@ -34,19 +41,14 @@ class GraphModule:
         self.ansible = AnsibleModule(argument_spec=spec, **kwargs)
         self.params = self.ansible.params
         self.check_mode = self.ansible.check_mode
+        self.settings = None
         self._client = None
-        self._require_libraries()
+        if not transport.HAS_REQUESTS:
+            self.fail(MissingLibraryError("requests"))
         try:
             self.settings = build_connection_settings(self.params)
         except AutopilotError as exc:
             self.fail(exc)
-
-    def _require_libraries(self):
-        if not transport.HAS_REQUESTS:
-            self.ansible.fail_json(msg=missing_required_lib("requests"))
-        needs_msal = self.params.get("auth_method") != "access_token" and not self.params.get("access_token")
-        if needs_msal and not (auth.HAS_MSAL and certificates.HAS_CRYPTOGRAPHY):
-            self.ansible.fail_json(msg=missing_required_lib("msal"))
 
     @property
     def client(self):
@@ -59,9 +61,19 @@ class GraphModule:
             if settings.verify is False:
                 self.ansible.warn("validate_certs=false: TLS certificates are not checked. Use only for tests.")
                 _silence_insecure_warnings()
-            tokens = auth.build_token_provider(settings, session)
-            self._client = GraphClient(settings, session, tokens, on_token=self._hide)
+            self._client = GraphClient(settings, session, self._token_provider(session), on_token=self._hide)
         return self._client
+
+    def _token_provider(self, session):
+        settings = self.settings
+        cache = DiskCache(settings.cache_path)
+
+        def build():
+            return build_token_provider(settings, session, cache)
+
+        if settings.token_cache:
+            return CachedTokenProvider(build, cache, token_cache_key(settings))
+        return build()
 
     def _hide(self, value):
         # AnsibleModule masks these values in everything it returns or logs.
@@ -75,8 +87,9 @@ class GraphModule:
             self.fail(exc)
 
     def fail(self, error):
-        secrets = getattr(self, "settings", None)
-        secrets = secrets.secrets if secrets else []
+        if isinstance(error, MissingLibraryError):
+            self.ansible.fail_json(msg=missing_required_lib(error.library))
+        secrets = self.settings.secrets if self.settings else []
         self.ansible.fail_json(msg=scrub(error.message, secrets), **error.to_result())
 
     def exit_json(self, **result):

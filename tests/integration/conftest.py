@@ -121,6 +121,7 @@ def run_playbook(tmp_path):
         if record.exists():
             record.unlink()
         environment = _clean_environment()
+        environment["XDG_CACHE_HOME"] = str(tmp_path / "cache")  # this test's own caches
         environment["RECORD_RESULTS_FILE"] = str(record)
         environment.update(env or {})
         command = [str(BIN / "ansible-playbook"), str(playbook)] + list(extra_args)
