@@ -15,7 +15,7 @@ __metaclass__ = type
 import os
 import re
 
-from ansible.module_utils.basic import env_fallback
+from ansible.module_utils.errors import AnsibleFallbackNotFound
 
 from ansible_collections.intune.autopilot.plugins.module_utils.clouds import (
     CLOUDS,
@@ -37,6 +37,18 @@ MAX_RETRIES_LIMIT = 10
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _DOMAIN = re.compile(r"^(?=.{4,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
 _MULTI_TENANT_ALIASES = ("common", "organizations", "consumers")
+
+
+def env_fallback(*names):
+    """The first of ``names`` set to a non-empty value in the environment.
+
+    Unlike Ansible's own env_fallback, an empty variable does not count: AWX
+    injects every variable of a credential type, the unused ones as "".
+    """
+    for name in names:
+        if os.environ.get(name):
+            return os.environ[name]
+    raise AnsibleFallbackNotFound
 
 
 def connection_argument_spec():

@@ -223,6 +223,16 @@ def test_azure_client_secret_wins_over_azure_secret(clean_env):
     assert validate({})["client_secret"] == SECRET
 
 
+def test_an_empty_variable_does_not_hide_the_next_name(clean_env):
+    # AWX injects every variable of a custom credential type, unused ones as "".
+    clean_env.setenv("AZURE_CLIENT_SECRET", "")
+    clean_env.setenv("AZURE_SECRET", SECRET)
+    clean_env.setenv("AZURE_TENANT_ID", "")
+    clean_env.setenv("AZURE_TENANT", TENANT)
+    params = validate({})
+    assert (params["client_secret"], params["tenant_id"]) == (SECRET, TENANT)
+
+
 def test_option_wins_over_environment(clean_env):
     clean_env.setenv("AZURE_TENANT_ID", TENANT)
     assert validate({"tenant_id": "fabrikam.com"})["tenant_id"] == "fabrikam.com"
