@@ -13,15 +13,25 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
 export PATH := $(BIN):$(PATH)
 
-.PHONY: demo test unit integration venv collection clean
+GATES := changelog lint docs galaxy sanity
+
+.PHONY: demo test unit integration venv collection clean gates $(addprefix gate-,$(GATES))
 
 ## demo: sync, then report the settings (simulator, or a real tenant when AZURE_* is set)
 demo: collection
 	@$(BIN)/python tools/demo.py
 
-## test: the whole test suite
+## test: the whole test suite: unit and integration tests, then the quality gates
 test: collection
 	$(BIN)/python -m pytest
+	tools/gates/all.sh
+
+## gates: ansible-test sanity, ansible-lint, galaxy-importer, docs build, changelog lint
+gates:
+	tools/gates/all.sh
+
+gate-%:
+	tools/gates/$*.sh
 
 unit: venv
 	$(BIN)/python -m pytest tests/unit

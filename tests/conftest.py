@@ -1,10 +1,7 @@
 """Shared pytest setup: import the collection from this checkout, and run the simulator."""
 
-import os
 import sys
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = ROOT / "tests"

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """`make demo`: run the collection's main playbook (intune.autopilot.sync).
 
 Against a real tenant when credentials are in the environment (AZURE_TENANT_ID

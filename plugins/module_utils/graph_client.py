@@ -132,7 +132,7 @@ class GraphClient:
             hint = ("A proxy, firewall or captive portal probably answered instead of Graph: check "
                     "HTTPS_PROXY/NO_PROXY and graph_endpoint.")
         elif "json" in content_type.lower():
-            detail = "a JSON body that could not be parsed (%s)" % detail.split(":")[0]
+            detail = "a JSON body that could not be parsed (%s)" % detail.split(":", 1)[0]
             hint = "The answer was probably cut off in transit; run the task again."
         else:
             detail = "a %s body" % (content_type or "non-JSON")

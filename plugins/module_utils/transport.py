@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
 import time
 import uuid
 
@@ -91,7 +92,7 @@ class Transport(_SessionBase):
     def _connection_retry_delay(policy, attempt, exc):
         # A connect failure means nothing was sent: always safe to retry. A reset
         # or read timeout may hit after the server acted: only if the policy says so.
-        sent = not isinstance(exc, ConnectTimeout) and not _is_connect_refused(exc)
+        sent = not isinstance(exc, ConnectTimeout) and not _never_sent(exc)
         if sent and not policy.connection_errors:
             return None
         if not isinstance(exc, (RequestsConnectionError, Timeout)):
@@ -116,24 +117,28 @@ class Transport(_SessionBase):
             % (_host(url), attempts, what, hint), host=_host(url), attempts=attempts)
 
 
-def _is_connect_refused(exc):
-    text = str(exc)
-    return "Connection refused" in text or "Failed to establish a new connection" in text
+def _causes(exc):
+    """``exc`` and what it wraps: requests wraps urllib3, which wraps the socket error."""
+    chain = [exc]
+    for _depth in range(5):
+        inner = getattr(chain[-1], "reason", None) or (chain[-1].args[0] if chain[-1].args else None)
+        if inner is None or isinstance(inner, str) or inner in chain:
+            break
+        chain.append(inner)
+    return chain
+
+
+def _never_sent(exc):
+    """True when the connection could not be made at all, so the request never left."""
+    return any(type(cause).__name__ in ("NewConnectionError", "ConnectTimeoutError") for cause in _causes(exc))
+
+
+_TLS_REASON = re.compile(r"certificate verify failed: (.+?)(?: \(_ssl\.c:\d+\)|'\)|\"\)|$)")
 
 
 def _reason(exc):
-    """The innermost, most useful part of a requests/urllib3 exception text."""
-    reason = exc
-    for _ in range(5):
-        inner = getattr(reason, "reason", None) or (reason.args[0] if getattr(reason, "args", None) else None)
-        if inner is None or inner is reason or isinstance(inner, str):
-            break
-        reason = inner
-    text = str(reason)
-    # urllib3 wraps the useful part as "...: <reason>" inside a long repr.
-    if "SSLError(" in text or "SSLCertVerificationError" in text:
-        for marker in ("certificate verify failed: ", "hostname mismatch", "doesn't match"):
-            if marker in text:
-                start = text.index(marker)
-                return text[start:].split("')")[0].split("\")")[0].rstrip(" ()'\"")
-    return text
+    """The most useful part of a requests/urllib3 exception text."""
+    match = _TLS_REASON.search(str(exc))
+    if match:
+        return "certificate verify failed: " + match.group(1).rstrip(". ")
+    return str(_causes(exc)[-1])

@@ -24,7 +24,7 @@ description:
   - The sync request is never blindly repeated. Only a 503, a 504 or a connection error is retried,
     once; if the first request did start a sync, the repeat gets 409 or 429, which are handled.
 author:
-  - intune.autopilot contributors
+  - intune.autopilot contributors (@intune-autopilot)
 extends_documentation_fragment:
   - intune.autopilot.graph
 attributes:
@@ -33,6 +33,7 @@ attributes:
     description: Reads the settings and predicts the outcome; never sends the sync request.
   diff_mode:
     support: none
+    description: Does not return a diff.
   action_group:
     support: full
     membership:

@@ -19,7 +19,7 @@ description:
   - Never changes anything, so it runs the same read in check mode and always reports C(changed=false).
   - Makes exactly one Graph request per run (plus the token request).
 author:
-  - intune.autopilot contributors
+  - intune.autopilot contributors (@intune-autopilot)
 extends_documentation_fragment:
   - intune.autopilot.graph
 attributes:
@@ -28,6 +28,7 @@ attributes:
     description: Runs the same read-only request; nothing is ever changed.
   diff_mode:
     support: none
+    description: Does not return a diff.
   action_group:
     support: full
     membership:

@@ -128,7 +128,8 @@ def run_playbook(tmp_path):
         if check:
             command.append("--check")
         started = time.monotonic()
-        process = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=300)
+        process = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=300,
+                                 check=False)
         elapsed = time.monotonic() - started
         results = [json.loads(line) for line in record.read_text().splitlines()] if record.exists() else []
         return PlaybookRun(process, results, elapsed)

@@ -49,7 +49,7 @@ def test_token_cache_is_never_shared_between_credentials(make_tenant, run_playbo
     for connection in runs:
         run = run_playbook(tasks(1), module_defaults=connection)
         assert run.rc == 0, run.stdout
-    assert len([e for e in first.log("token")]) == 2
+    assert len(first.log("token")) == 2
     assert len(second.log("token")) == 1
     assert len(os.listdir(os.path.join(cache, "tokens"))) == 3
 

@@ -123,7 +123,7 @@ def token(sim, call):
     else:
         return _fail(call, 401, 7000216, "'client_assertion', 'client_secret' or 'request' is "
                      "required for the 'client_credentials' grant type.")
-    access_token, _ = sim.tokens.issue_access_token(
+    access_token, _expires = sim.tokens.issue_access_token(
         call.tenant, app.client_id, app.roles, resource_of(scopes[0]))
     call.extra["client_id"] = app.client_id
     return Response.json(200, {"token_type": "Bearer", "expires_in": 3599,
@@ -135,7 +135,7 @@ def _basic_auth(call):
     if not header.lower().startswith("basic "):
         return None, None
     try:
-        user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+        user, _colon, password = base64.b64decode(header[6:]).decode().partition(":")
     except ValueError:
         return None, None
     return urllib.parse.unquote_plus(user), urllib.parse.unquote_plus(password)

@@ -31,7 +31,7 @@ def _unauthorized(call, message):
 def authorize(sim, call, roles):
     """-> (tenant_id, None) when the bearer token may do this, else (None, error Response)."""
     header = call.headers.get("Authorization") or ""
-    scheme, _, token = header.partition(" ")
+    scheme, _space, token = header.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         return None, _unauthorized(call, "Access token is empty.")
@@ -116,7 +116,7 @@ def sync(sim, call):
 
 def v1(sim, call):
     """windowsAutopilotSettings exists only in beta; v1.0 answers like real Graph."""
-    _, denied = authorize(sim, call, READ_ROLES + WRITE_ROLES)
+    _claims, denied = authorize(sim, call, READ_ROLES + WRITE_ROLES)
     if denied and denied.status == 401:
         return denied
     return _error(call, 400, "BadRequest",

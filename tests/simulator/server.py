@@ -309,7 +309,7 @@ class Simulator:
     def mint_access_token(self, tenant_id, client_id, roles=DEFAULT_ROLES, expires_in=3600,
                           audience=GRAPH_RESOURCE):
         tid = self.state.tenant_info(tenant_id)["tenant_id"]
-        token, _ = self.tokens.issue_access_token(tid, client_id, roles, audience, expires_in)
+        token, _expires = self.tokens.issue_access_token(tid, client_id, roles, audience, expires_in)
         return token
 
     def mint_federated_token(self, tenant_id, client_id, subject=None, expires_in=600,

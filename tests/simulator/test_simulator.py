@@ -462,7 +462,7 @@ def test_status_fault_with_retry_after_is_consumed(sim):
     tid, cid = new_tenant(sim)
     sim.add_fault("status", tenant=tid, endpoint="settings", count=2, status=503, retry_after=7)
     client = graph(sim, tid, cid)
-    for _ in range(2):
+    for _round in range(2):
         response = client.get(SETTINGS)
         assert response.status_code == 503 and response.headers["Retry-After"] == "7"
         assert response.json()["error"]["code"] == "ServiceUnavailable"
@@ -475,7 +475,7 @@ def test_status_fault_http_date_and_forever(sim):
     sim.add_fault("status", endpoint="sync", method="POST", count=-1, status=429,
                   retry_after="http-date", retry_after_seconds=30)
     client = graph(sim, tid, cid)
-    for _ in range(3):
+    for _round in range(3):
         response = client.post(SYNC)
         assert response.status_code == 429
         when = time.mktime(time.strptime(response.headers["Retry-After"],
@@ -589,7 +589,7 @@ def test_three_listeners_tls_behaviour(sim):
 def test_keep_alive_reuses_connection(sim):
     tid, cid = new_tenant(sim)
     one, two = graph(sim, tid, cid), graph(sim, tid, cid)
-    for _ in range(3):
+    for _round in range(3):
         assert one.get(SETTINGS).status_code == 200
     assert one.patch(SETTINGS, json={}).status_code == 204  # 204 without a body keeps it alive
     assert one.get(SETTINGS).status_code == 200
@@ -599,7 +599,7 @@ def test_keep_alive_reuses_connection(sim):
 
 
 def test_many_parallel_clients_and_tenants(sim):
-    tenants = [new_tenant(sim, sync_seconds=60) for _ in range(200)]
+    tenants = [new_tenant(sim, sync_seconds=60) for _index in range(200)]
     tokens = {tid: sim.mint_access_token(tid, cid) for tid, cid in tenants}
 
     def work(index):
@@ -609,9 +609,9 @@ def test_many_parallel_clients_and_tenants(sim):
 
     with concurrent.futures.ThreadPoolExecutor(50) as pool:
         results = list(pool.map(work, range(400)))
-    assert all(get == 200 for _, _, get in results)
-    for tid, _ in tenants:
-        statuses = sorted(s for t, s, _ in results if t == tid)
+    assert all(get == 200 for _tid, _sync, get in results)
+    for tid, _client in tenants:
+        statuses = sorted(s for t, s, _get in results if t == tid)
         assert statuses == [204, 409], (tid, statuses)
     assert len(sim.log(endpoint="sync")) == 400
 

@@ -4,12 +4,12 @@
 # from changelogs/changelog.yaml (regenerated in a scratch copy; the work tree is not touched).
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
-GATES_FINDINGS='^(changelogs/|CHANGELOG|[-+][^-+])'
+export GATES_FINDINGS='^(changelogs/|CHANGELOG|[-+][^-+])'
 
 changelog() {
     gates_venv
     gates_workdir
-    cd "$GATES_ROOT"
+    cd "$GATES_ROOT" || return
     antsibull-changelog lint
     antsibull-changelog lint-changelog-yaml --strict changelogs/changelog.yaml
 

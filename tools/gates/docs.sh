@@ -9,7 +9,7 @@
 # The HTML is left in .tmp/gates/docs/build/html for a look.
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
-GATES_FINDINGS='^[^ :]+:[0-9]+:[0-9]+: |: (WARNING|ERROR): |^(ERROR|missing page)'
+export GATES_FINDINGS='^[^ :]+:[0-9]+:[0-9]+: |: (WARNING|ERROR): |^(ERROR|missing page)'
 
 docs() {
     gates_venv
@@ -19,7 +19,7 @@ docs() {
 
     echo "== antsibull-docs lint-collection-docs --plugin-docs"
     (
-        cd "$collection"
+        cd "$collection" || return
         ANSIBLE_COLLECTIONS_PATH="$GATES_WORK/src" \
             antsibull-docs lint-collection-docs --plugin-docs --validate-collection-refs all \
             --disallow-unknown-collection-refs .
@@ -47,7 +47,7 @@ PY
     mkdir -p "$site/rst"
     chmod og-w "$site/rst"
     (
-        cd "$site"
+        cd "$site" || return
         antsibull-docs --config-file antsibull-docs.cfg collection --cleanup everything \
             --fail-on-error --use-current --squash-hierarchy --dest-dir rst "$fqcn"
         sphinx-build -M html rst build -c . -W --keep-going -q

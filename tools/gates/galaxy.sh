@@ -5,7 +5,7 @@
 # ansible-test, which needs containers, is gate 1). Any importer WARNING or ERROR fails the gate.
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
-GATES_FINDINGS='^(WARNING|ERROR|CRITICAL|Traceback)'
+export GATES_FINDINGS='^(WARNING|ERROR|CRITICAL|Traceback)'
 
 galaxy() {
     gates_venv
@@ -14,7 +14,7 @@ galaxy() {
     collection="$(gates_stage "$GATES_WORK/src")"
     tarball="$(gates_build "$collection" "$GATES_WORK/build")"
     echo "built $(basename "$tarball")"
-    cd "$GATES_WORK"
+    cd "$GATES_WORK" || return
     GALAXY_IMPORTER_CONFIG="$GATES_DIR/galaxy-importer.cfg" \
         GALAXY_IMPORTER_TMP_ROOT_DIR="$GATES_WORK" \
         python -m galaxy_importer.main "$tarball" 2>&1 | tee "$GATES_WORK/importer.log"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for the quality gates in tools/gates/ (sourced, not run).
 #
 # Every gate: sets itself up from a fresh clone (the gates virtualenv from requirements-gates.txt),
@@ -9,6 +10,7 @@
 set -euo pipefail
 
 GATES_ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck disable=SC2034  # used by the gates that source this file
 GATES_DIR="$GATES_ROOT/tools/gates"
 GATES_TMP="$GATES_ROOT/.tmp/gates"
 GATES_VENV="${GATES_VENV:-$GATES_ROOT/.tmp/gates-venv}"
@@ -51,7 +53,7 @@ gates_stage() {
     local dest="$1/ansible_collections/$COLLECTION_NAMESPACE/$COLLECTION_NAME"
     mkdir -p "$dest"
     (
-        cd "$GATES_ROOT"
+        cd "$GATES_ROOT" || return
         git ls-files -z --cached --others --exclude-standard \
             | while IFS= read -r -d '' f; do [[ -e "$f" && ! -d "$f" ]] && printf '%s\0' "$f"; done \
             | tar --null -T - -cf - \
@@ -109,5 +111,5 @@ gates_run() {
     else
         echo "gate $name: FAIL in ${secs}s (full output: ${log#"$GATES_ROOT"/})"
     fi
-    return $rc
+    return "$rc"
 }

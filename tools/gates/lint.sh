@@ -7,14 +7,14 @@
 # .tmp/gates/lint/ansible_collections/intune/autopilot (a symlink) on ANSIBLE_COLLECTIONS_PATH.
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
-GATES_FINDINGS='^[^ :]+:[0-9]+(:[0-9]+)?: '
+export GATES_FINDINGS='^[^ :]+:[0-9]+(:[0-9]+)?: '
 
 lint() {
     gates_venv
     local root="$GATES_TMP/lint"
     mkdir -p "$root/ansible_collections/$COLLECTION_NAMESPACE"
     ln -sfn "$GATES_ROOT" "$root/ansible_collections/$COLLECTION_NAMESPACE/$COLLECTION_NAME"
-    cd "$GATES_ROOT"
+    cd "$GATES_ROOT" || return
     ANSIBLE_COLLECTIONS_PATH="$root" ansible-lint --nocolor -f pep8 --offline --profile production --strict
 }
 

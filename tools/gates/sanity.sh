@@ -11,7 +11,7 @@
 # tests/sanity/ignore-*.txt: every entry must carry a "# justification" comment (checked first).
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
-GATES_FINDINGS='^(ERROR: [^ ]+:[0-9]+:[0-9]+: |ignore: )'
+export GATES_FINDINGS='^(ERROR: [^ ]+:[0-9]+:[0-9]+: |ignore: )'
 
 sanity() {
     gates_venv
@@ -42,14 +42,14 @@ PY
 )"
     cache="$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py"
     mkdir -p "$(dirname "$cache")"
-    if [[ ! -e "$cache" ]] || grep -q 'Offline stand-in for the ``get-pip.py``' "$cache"; then
+    if [[ ! -e "$cache" ]] || grep -q 'Offline stand-in for the' "$cache"; then
         cp "$GATES_DIR/get_pip_standin.py" "$cache"
     fi
 
     local collection python
     collection="$(gates_stage "$GATES_WORK")"
     python="${GATES_SANITY_PYTHON:-$(python -c 'import sys; print("%d.%d" % sys.version_info[:2])')}"
-    cd "$collection"
+    cd "$collection" || return
     # shellcheck disable=SC2086  # GATES_SANITY_ARGS is a list of words
     ansible-test sanity --local --python "$python" --color no --truncate 0 ${GATES_SANITY_ARGS:-}
 }

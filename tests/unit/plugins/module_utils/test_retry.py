@@ -86,7 +86,7 @@ def test_backoff_within_equal_jitter_bounds(attempt):
     assert low == pytest.approx(ceiling / 2)
     assert high == pytest.approx(ceiling)
     # real randomness stays within the bounds as well
-    for _ in range(50):
+    for _round in range(50):
         assert ceiling / 2 <= policy.delay(attempt) <= ceiling
 
 

@@ -37,7 +37,7 @@ def provider_with(tmp_path, inner, now=NOW):
 
 def test_a_hit_never_builds_the_provider(tmp_path):
     inner = CountingProvider()
-    first, _ = provider_with(tmp_path, inner)
+    first, _built = provider_with(tmp_path, inner)
     assert first.token().value == "token-1"
     second, built = provider_with(tmp_path, inner)
     assert second.token().value == "token-1"
@@ -47,7 +47,7 @@ def test_a_hit_never_builds_the_provider(tmp_path):
 
 def test_a_token_close_to_expiry_is_not_used(tmp_path):
     inner = CountingProvider(lifetime=MIN_REMAINING_LIFETIME - 1)
-    first, _ = provider_with(tmp_path, inner)
+    first, _built = provider_with(tmp_path, inner)
     first.token()
     second, built = provider_with(tmp_path, inner)
     assert second.token().value == "token-2"
@@ -56,11 +56,11 @@ def test_a_token_close_to_expiry_is_not_used(tmp_path):
 
 def test_force_refresh_replaces_the_entry(tmp_path):
     inner = CountingProvider()
-    cached, _ = provider_with(tmp_path, inner)
+    cached, _built = provider_with(tmp_path, inner)
     cached.token()
     assert cached.token(force_refresh=True).value == "token-2"
     assert inner.calls == [False, True]
-    again, _ = provider_with(tmp_path, inner)
+    again, _built = provider_with(tmp_path, inner)
     assert again.token().value == "token-2"
 
 
