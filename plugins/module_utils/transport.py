@@ -52,7 +52,6 @@ class Transport(_SessionBase):
         self.default_retry = retry or RetryPolicy()
         self.sleep = sleep
         self.headers["User-Agent"] = USER_AGENT
-        self.attempts = 0  # every HTTP attempt of this run, for diagnostics
 
     def request(self, method, url, retry=None, **kwargs):
         # Passed per request because requests lets REQUESTS_CA_BUNDLE override
@@ -68,7 +67,6 @@ class Transport(_SessionBase):
         attempt = 0
         while True:
             attempt += 1
-            self.attempts += 1
             try:
                 response = super(Transport, self).request(method, url, **kwargs)
             except SSLError as exc:

@@ -51,7 +51,20 @@ PY
     python="${GATES_SANITY_PYTHON:-$(python -c 'import sys; print("%d.%d" % sys.version_info[:2])')}"
     cd "$collection" || return
     # shellcheck disable=SC2086  # GATES_SANITY_ARGS is a list of words
-    ansible-test sanity --local --python "$python" --color no --truncate 0 ${GATES_SANITY_ARGS:-}
+    ansible-test sanity --local --python "$python" --color no --truncate 0 ${GATES_SANITY_ARGS:-} || return
+
+    # Modules run on managed-node Pythons down to 3.8 (tests/config.yml): compile and import
+    # them with every such interpreter this machine has (pyenv's, when present).
+    local version dir
+    for version in ${GATES_SANITY_MODULE_PYTHONS:-3.8 3.9 3.10 3.12 3.13}; do
+        dir="$(compgen -G "${PYENV_ROOT:-$HOME/.pyenv}/versions/$version.*/bin" | head -n 1)"
+        if [[ -z "$dir" ]] && ! command -v "python$version" >/dev/null; then
+            echo "sanity: no Python $version here; compile/import not checked with it"
+            continue
+        fi
+        PATH="${dir:+$dir:}$PATH" ansible-test sanity --local --python "$version" --color no --truncate 0 \
+            --test compile --test import || return
+    done
 }
 
 gates_run sanity sanity
