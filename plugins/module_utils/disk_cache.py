@@ -73,7 +73,9 @@ class DiskCache:
         """Store ``value`` atomically with mode 0600; return False if it could not be stored."""
         directory = os.path.join(self.path, kind)
         try:
-            os.makedirs(directory, mode=0o700, exist_ok=True)
+            for path in (self.path, directory):  # both private, not only the leaf
+                if not os.path.isdir(path):
+                    os.makedirs(path, mode=0o700, exist_ok=True)
             if not self._trusted_dir(directory):
                 return False
             fd, temp = tempfile.mkstemp(dir=directory, prefix=".tmp-")  # created 0600

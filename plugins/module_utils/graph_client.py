@@ -95,9 +95,10 @@ class GraphClient:
             kwargs["json"] = body
         headers["Authorization"] = self._bearer()
         response = self._transport.request(method, url, headers=headers, **kwargs)
-        if response.status_code == 401 and self._tokens.refreshable:
+        if self._worth_a_new_token(response.status_code):
             # A cached token can expire or be revoked between acquisition and
-            # use: get a new one once, then let a second 401 fail clearly.
+            # use, or predate a permission grant: get a new one once, then let
+            # a second refusal fail clearly.
             headers["Authorization"] = self._bearer(force_refresh=True)
             response = self._transport.request(method, url, headers=headers, **kwargs)
 
@@ -108,6 +109,11 @@ class GraphClient:
         if 200 <= response.status_code < 300 or response.status_code in accept:
             return GraphResponse(response.status_code, payload, response.headers)
         raise self._error(response, payload)
+
+    def _worth_a_new_token(self, status):
+        if status == 401:
+            return self._tokens.refreshable
+        return status == 403 and getattr(self._tokens, "stale_roles_possible", False)
 
     def get(self, path, **kwargs):
         return self.call("GET", path, **kwargs)

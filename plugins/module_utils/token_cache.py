@@ -74,6 +74,9 @@ class CachedTokenProvider:
         self._cache = cache
         self._key = key
         self._now = now
+        # True while the token in use came from the disk: it may carry roles
+        # from before a permission change, so a 403 is worth one fresh token.
+        self.stale_roles_possible = False
 
     def token(self, force_refresh=False):
         if force_refresh:
@@ -81,7 +84,9 @@ class CachedTokenProvider:
         else:
             entry = self._cache.read(TOKEN_KIND, self._key)
             if _usable(entry, self._now()):
+                self.stale_roles_possible = True
                 return AccessToken(entry["access_token"], entry["expires_on"])
+        self.stale_roles_possible = False
         if self._provider is None:
             self._provider = self._build_provider()
         token = self._provider.token(force_refresh=force_refresh)

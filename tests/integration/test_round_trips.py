@@ -73,3 +73,17 @@ def test_a_cached_token_graph_rejects_is_replaced(tenant, run_playbook, tmp_path
     # the rejected cached token is dropped, a new one is cached and used by the next task
     assert [e["status"] for e in tenant.log("settings")] == [200, 401, 200, 200]
     assert len(tenant.log("token")) == 2
+
+
+def test_a_cached_token_is_replaced_after_a_403(tenant, run_playbook, tmp_path):
+    """A permission granted after the token was cached takes effect at once."""
+    client_id = tenant.sim.add_app(tenant.tenant_id, secret="late-consent-secret", roles=())
+    connection = dict(tenant.connection, client_id=client_id, client_secret="late-consent-secret",
+                      token_cache=True, cache_path=str(tmp_path / "cache"))
+    assert run_playbook(tasks(1), module_defaults=connection).rc != 0  # 403: no role yet
+
+    tenant.sim.add_app(tenant.tenant_id, client_id=client_id, secret="late-consent-secret")  # admin consents
+    run = run_playbook(tasks(1), module_defaults=connection)
+
+    assert run.rc == 0, run.stdout
+    assert [e["status"] for e in tenant.log("settings")] == [403, 403, 200]

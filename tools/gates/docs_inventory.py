@@ -30,6 +30,12 @@ LABELS = {
     'collections_using_playbook': (
         'collections_guide/collections_using_playbooks.html', 'collections-using-playbook',
         'Using collections in a playbook'),
+    'playbooks_strategies': (
+        'playbook_guide/playbooks_strategies.html', 'playbooks-strategies',
+        'Controlling playbook execution: strategies and more'),
+    'encrypting_variables': (
+        'vault_guide/vault_encrypting_content.html', 'encrypting-variables',
+        'Encrypting individual variables with Ansible Vault'),
     'playbooks_environment': (
         'playbook_guide/playbooks_environment.html', 'playbooks-environment', 'Setting the remote environment'),
 }
