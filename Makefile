@@ -7,7 +7,9 @@ BIN := $(abspath $(VENV))/bin
 TMP := $(abspath .tmp)
 COLLECTIONS := $(TMP)/collections
 INSTALLED := $(COLLECTIONS)/ansible_collections/intune/autopilot/MANIFEST.json
-SOURCES := galaxy.yml README.md meta/runtime.yml $(shell find plugins playbooks -type f -not -name '*.pyc' 2>/dev/null)
+# Everything that goes into the collection tarball (galaxy.yml build_ignore leaves the rest out).
+SOURCES := galaxy.yml README.md LICENSE CHANGELOG.md requirements.txt \
+	$(shell find meta plugins playbooks docs changelogs tests -type f -not -name '*.pyc' -not -path '*/__pycache__/*' 2>/dev/null)
 
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
@@ -15,16 +17,21 @@ export PATH := $(BIN):$(PATH)
 
 GATES := changelog lint docs galaxy sanity
 
-.PHONY: demo test unit integration venv collection clean gates $(addprefix gate-,$(GATES))
+.PHONY: demo test test-load unit integration venv collection clean gates $(addprefix gate-,$(GATES))
 
 ## demo: sync, then report the settings (simulator, or a real tenant when AZURE_* is set)
 demo: collection
 	@$(BIN)/python tools/demo.py
 
-## test: the whole test suite: unit and integration tests, then the quality gates
+## test: the whole test suite: unit and integration tests, the 200-tenant load test, the quality gates
 test: collection
 	$(BIN)/python -m pytest
+	$(MAKE) --no-print-directory test-load
 	tools/gates/all.sh
+
+## test-load: 200 simulated tenants, forks 50, two runs (figures in tests/load/last_run.json)
+test-load: collection
+	INTUNE_LOAD_TEST=1 $(BIN)/python -m pytest tests/load -n 0 -q -s
 
 ## gates: ansible-test sanity, ansible-lint, galaxy-importer, docs build, changelog lint
 gates:

@@ -67,8 +67,9 @@ AADSTS_HINTS = {
 
 def describe_entra_error(result, tenant=None, client_id=None, secrets=()):
     """Turn an MSAL error result (a dict) into an AuthenticationError."""
-    codes = result.get("error_codes") or []
-    description = result.get("error_description") or ""
+    codes = [c for c in result.get("error_codes") or [] if isinstance(c, int)]
+    description = result.get("error_description")
+    description = description if isinstance(description, str) else ""
     match = re.search(r"AADSTS(\d+)", description)
     code = codes[0] if codes else (int(match.group(1)) if match else None)
     hint = AADSTS_HINTS.get(code)
@@ -77,7 +78,7 @@ def describe_entra_error(result, tenant=None, client_id=None, secrets=()):
     else:
         # Entra's first line says what happened; the rest is trace ids.
         text = re.split(r"\s*Trace ID:", description)[0].strip()
-        text = re.sub(r"^AADSTS\d+:\s*", "", text) or result.get("error") or "unknown error"
+        text = re.sub(r"^AADSTS\d+:\s*", "", text) or str(result.get("error") or "unknown error")
     message = "Entra ID refused the token request%s: %s." % (
         " (AADSTS%s)" % code if code else "", text.rstrip("."))
     return AuthenticationError(
@@ -133,19 +134,34 @@ class _MsalProvider:
                 "Could not read the OpenID configuration of %s: %s. Check tenant_id, cloud and "
                 "authority_host." % (self._settings.authority, scrub(str(exc)[:200], self._settings.secrets)),
                 authority=self._settings.authority)
-        except self._msal.exceptions.MsalServiceError as exc:
+        except self._msal.exceptions.MsalServiceError:
             # MSAL's own error for an answer it cannot use, such as a 5xx left
-            # after the transport's retries: "HTTP Error: 503".
-            raise AuthenticationError(
-                "The Entra ID endpoint at %s failed: %s. This is on Microsoft's side; try again later, "
-                "or raise max_retries." % (self._settings.authority_host, scrub(str(exc), self._settings.secrets)),
-                authority=self._settings.authority)
+            # after the transport's retries ("HTTP Error: 503").
+            raise self._unavailable()
         if result and result.get("access_token"):
             expires_in = result.get("expires_in")
             expires_on = time.time() + int(expires_in) if expires_in else None
             return AccessToken(result["access_token"], expires_on)
+        status = getattr(self._http.last_response, "status_code", None)
+        if status == 429 or (status or 0) >= 500:
+            raise self._unavailable()
         raise describe_entra_error(result or {}, self._settings.tenant_id, self._settings.client_id,
                                    self._settings.secrets)
+
+    def _unavailable(self):
+        """Entra ID throttled or failed even after the transport's retries."""
+        response = self._http.last_response
+        status = getattr(response, "status_code", None)
+        headers = getattr(response, "headers", {}) or {}
+        what = "is throttling token requests" if status == 429 else "failed"
+        return AuthenticationError(
+            "Entra ID at %s %s (HTTP %s%s). This is on Microsoft's side; try again later, or raise "
+            "max_retries." % (self._settings.authority_host, what, status,
+                              ", %d attempts" % response.attempts if getattr(response, "attempts", 1) > 1 else ""),
+            status=status, authority=self._settings.authority,
+            request_id=headers.get("x-ms-request-id") or headers.get("request-id"),
+            client_request_id=headers.get("client-request-id") or (
+                response.request.headers.get("client-request-id") if getattr(response, "request", None) else None))
 
 
 class ConfidentialClientProvider(_MsalProvider):

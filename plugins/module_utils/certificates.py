@@ -70,9 +70,12 @@ def _load_pem(data, password):
             raise ConfigurationError(
                 "client_certificate_path", "client_certificate_path holds no private key; a PEM file "
                 "must contain both the private key and the certificate.")
+        if password:
+            raise ConfigurationError(
+                "client_certificate_password", "The private key in client_certificate_path could not be "
+                "decrypted: client_certificate_password is wrong, or the key is malformed.")
         raise ConfigurationError(
-            "client_certificate_password", "The private key in client_certificate_path could not be "
-            "decrypted: client_certificate_password is wrong, or the key is malformed.")
+            "client_certificate_path", "The private key in client_certificate_path is malformed.")
     try:
         certs = x509.load_pem_x509_certificates(data)
     except ValueError:
@@ -108,6 +111,8 @@ def load_client_certificate(path, password=None, now=None):
     except (IOError, OSError) as exc:
         raise ConfigurationError("client_certificate_path", "Cannot read client_certificate_path %r: %s"
                                  % (path, exc.strerror or exc))
+    if not data.strip():
+        raise ConfigurationError("client_certificate_path", "client_certificate_path %r is empty." % path)
     if b"-----BEGIN" in data:
         key, cert = _load_pem(data, password)
     else:

@@ -234,6 +234,9 @@ def build_connection_settings(params, environ=None):
         _readable_file("client_certificate_path", params["client_certificate_path"])
     if method == "workload_identity":
         _readable_file("federated_token_file", params["federated_token_file"])
+        if os.path.getsize(params["federated_token_file"]) == 0:
+            raise ConfigurationError("federated_token_file", "federated_token_file %r is empty; the "
+                                     "orchestrator has not written the token yet." % params["federated_token_file"])
 
     timeout = params["timeout"]
     if timeout is None or timeout <= 0:

@@ -57,24 +57,27 @@ class MsalHttpClient:
         self._transport = transport
         self._cache = cache
         self._on_discovery_error = on_discovery_error
+        self.last_response = None  # the last real answer, to explain failures MSAL hides
 
     def post(self, url, **kwargs):
-        return self._transport.post(url, **kwargs)
+        self.last_response = self._transport.post(url, **kwargs)
+        return self.last_response
 
     def get(self, url, **kwargs):
         if not url.endswith(DISCOVERY_SUFFIX) or kwargs.get("params"):
-            return self._transport.get(url, **kwargs)
+            self.last_response = self._transport.get(url, **kwargs)
+            return self.last_response
         key = cache_key(url)
         if self._cache is not None:
             document = self._cache.read(DISCOVERY_KIND, key, max_age=DISCOVERY_MAX_AGE)
             if usable_discovery(url, document):
                 return _cached_response(url, document)
-        response = self._transport.get(url, **kwargs)
+        response = self.last_response = self._transport.get(url, **kwargs)
         document = _json(response)
         if response.status_code == 200 and usable_discovery(url, document):
             if self._cache is not None:
                 self._cache.write(DISCOVERY_KIND, key, document)
-        elif 400 <= response.status_code < 500 and self._on_discovery_error and isinstance(document, dict):
+        elif 400 <= response.status_code < 500 and self._on_discovery_error and _is_oauth_error(document):
             # Entra explains an unknown tenant here (AADSTS90002); MSAL would
             # only raise a ValueError with the raw text.
             self._on_discovery_error(document)
@@ -82,6 +85,11 @@ class MsalHttpClient:
 
     def close(self):
         self._transport.close()
+
+
+def _is_oauth_error(document):
+    """An Entra/OAuth error answer ({"error": "invalid_tenant", ...}), not some other service's."""
+    return isinstance(document, dict) and isinstance(document.get("error"), str)
 
 
 def _json(response):

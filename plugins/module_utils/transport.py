@@ -98,10 +98,15 @@ class Transport(_SessionBase):
         return policy.delay(attempt)
 
     def _tls_error(self, url, exc):
-        return TransportError(
-            "TLS verification of %s failed: %s. If a proxy inspects TLS, set ca_path to its CA bundle; "
-            "validate_certs=false is only for tests." % (_host(url), _reason(exc)),
-            host=_host(url))
+        reason = _reason(exc)
+        if "mismatch" in reason or "not valid for" in reason or "doesn't match" in reason:
+            hint = ("The certificate was issued for another host name: check the host in graph_endpoint "
+                    "and authority_host, and any proxy in between.")
+        else:
+            hint = ("If a proxy inspects TLS, set ca_path to its CA bundle; validate_certs=false is only "
+                    "for tests.")
+        return TransportError("TLS verification of %s failed: %s. %s" % (_host(url), reason, hint),
+                              host=_host(url))
 
     def _connection_error(self, url, exc, attempts):
         if isinstance(exc, Timeout):

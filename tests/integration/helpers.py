@@ -1,6 +1,7 @@
 """Small helpers shared by the integration tests."""
 
 import datetime
+import time
 
 
 def graph_time(seconds_ago):
@@ -18,3 +19,33 @@ def parse_z(text):
 def graph_requests(log):
     """Only the Graph requests of a simulator log (no discovery or token calls)."""
     return [(e["method"], e["endpoint"]) for e in log if e["endpoint"] in ("settings", "sync")]
+
+
+def log_seconds(entry):
+    """A simulator log entry's wall-clock time as a POSIX timestamp (float)."""
+    text = entry["time"]  # Graph style: 2026-11-23T11:05:19.1234567Z
+    moment = datetime.datetime.fromisoformat(text[:26] + "+00:00")
+    return moment.timestamp()
+
+
+def wait_for_log(tenant, endpoint, count, timeout=10.0):
+    """The tenant's log for ``endpoint`` once it holds ``count`` entries (or after ``timeout``).
+
+    A request the simulator answers slowly is logged when it is answered, which
+    can be after the client gave up on it and the playbook ended.
+    """
+    deadline = time.monotonic() + timeout
+    entries = tenant.log(endpoint)
+    while len(entries) < count and time.monotonic() < deadline:
+        time.sleep(0.1)
+        entries = tenant.log(endpoint)
+    return entries
+
+
+def connections_opened(sim):
+    """TCP connections the simulator has accepted so far, on all three listeners.
+
+    TLS handshakes that fail never reach the request log, so this counter is the
+    only way to count them. It reads the simulator's private connection counter.
+    """
+    return sim._next_connection
