@@ -17,7 +17,7 @@ export PATH := $(BIN):$(PATH)
 
 GATES := changelog lint docs galaxy sanity
 
-.PHONY: demo test test-load unit integration venv collection clean gates $(addprefix gate-,$(GATES))
+.PHONY: demo test test-load bench unit integration venv collection clean gates $(addprefix gate-,$(GATES))
 
 ## demo: sync, then report the settings (simulator, or a real tenant when AZURE_* is set)
 demo: collection
@@ -45,6 +45,14 @@ unit: venv
 
 integration: collection
 	$(BIN)/python -m pytest tests/integration
+
+## bench: performance benchmark (bench/results/, docs/docsite/rst/performance.rst); BENCH_ARGS=--quick for ~7 min
+bench: collection $(VENV)/.bench-installed
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+$(VENV)/.bench-installed: $(VENV)/.installed requirements-bench.txt
+	$(BIN)/pip install --quiet -r requirements-bench.txt
+	touch $@
 
 venv: $(VENV)/.installed
 

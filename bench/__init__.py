@@ -1,0 +1,1 @@
+"""`make bench`: the intune.autopilot performance benchmark (see bench/README.md)."""
