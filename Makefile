@@ -37,7 +37,7 @@ test-load: collection
 gates:
 	tools/gates/all.sh
 
-gate-%:
+$(addprefix gate-,$(GATES)): gate-%:
 	tools/gates/$*.sh
 
 unit: venv

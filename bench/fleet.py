@@ -93,7 +93,10 @@ def run(bench):
     for (n, forks), items in sorted(runs.items()):
         if not items:
             continue
-        pick = lambda key, sub=None: [(i[key][sub] if sub else i[key]) for i in items]  # noqa: E731
+
+        def pick(key, sub=None, items=items):
+            return [(i[key][sub] if sub else i[key]) for i in items]
+
         results.append({
             "tenants": n, "forks": forks, "repetitions": len(items),
             "wall_s": summary(pick("wall_s"), 3),

@@ -70,10 +70,10 @@ def run(bench):
     cwd = os.path.dirname(bench.path("python_cost", "x"))
     probes = _probes(bench)
     reps = bench.options.python_reps
-    samples = {key: [] for key, _, _, _ in probes}
+    samples = {key: [] for key, _label, _command, _t in probes}
     round_trips = {}
     bench.log("python cost: warm-up run of every probe (bytecode, caches)")
-    for key, _, command, t in probes:
+    for key, _label, command, t in probes:
         first = measure(command, env, cwd=cwd)
         if first.rc != 0:
             raise RuntimeError("probe %s failed:\n%s" % (key, first.output[-3000:]))
@@ -82,21 +82,21 @@ def run(bench):
             measured = measure(command, env, cwd=cwd)
             round_trips[key] = bench.sim.count(tenant=t.tenant_id)
     for rep in range(reps):
-        for key, _, command, _ in probes[rep % len(probes):] + probes[:rep % len(probes)]:
+        for key, _label, command, _t in probes[rep % len(probes):] + probes[:rep % len(probes)]:
             measured = measure(command, env, cwd=cwd)
             inner = _json_line(measured.output) or {}
             samples[key].append((measured, inner))
     results = {}
-    for key, label, command, _ in probes:
+    for key, label, command, _t in probes:
         imports = measure([command[0], "-X", "importtime"] + command[1:], env, cwd=cwd)
         items = samples[key]
         results[key] = {
             "label": label,
-            "wall_s": summary([m.wall for m, _ in items]),
-            "cpu_s": summary([m.cpu for m, _ in items]),
-            "maxrss_mb": summary([m.maxrss_mb for m, _ in items], 1),
-            "inner_import_s": summary([i.get("import_s") for _, i in items]),
-            "inner_read_s": summary([i.get("read_s") for _, i in items]),
+            "wall_s": summary([m.wall for m, _inner in items]),
+            "cpu_s": summary([m.cpu for m, _inner in items]),
+            "maxrss_mb": summary([m.maxrss_mb for m, _inner in items], 1),
+            "inner_import_s": summary([i.get("import_s") for _m, i in items]),
+            "inner_read_s": summary([i.get("read_s") for _m, i in items]),
             "importtime": importtime.parse(imports.output),
             "round_trips": round_trips.get(key),
         }

@@ -210,8 +210,8 @@ def rewrite_doc(results):
     if os.path.exists(DOC):
         with open(DOC) as handle:
             text = handle.read()
-        if BEGIN.split(" (")[0] in text and END in text:
-            head = text[:text.index(BEGIN.split(" (")[0])]
+        if BEGIN.split(" (", 1)[0] in text and END in text:
+            head = text[:text.index(BEGIN.split(" (", 1)[0])]
             tail = text[text.index(END) + len(END):].lstrip("\n")
             text = head + generated + ("\n" + tail if tail else "")
         else:
@@ -252,8 +252,8 @@ def write_plots(results):
             uri = variants["uri_read"]["marginal_s"]["median"] * 1000
             ax.axvline(0.6 * uri, color="#2f855a", linestyle=":", linewidth=1, label="target: 0.6 x uri read")
         ax.set_xlabel("marginal wall time per unit (ms), median with min-max")
-        ax.set_title("Cost of one task (%s mode, %d repetitions)" % (results["mode"],
-                                                                      sections["marginal"]["repetitions"]))
+        ax.set_title("Cost of one task (%s mode, %d repetitions)"
+                     % (results["mode"], sections["marginal"]["repetitions"]))
         ax.legend(loc="lower right", fontsize=8)
         fig.tight_layout()
         fig.savefig(os.path.join(RESULTS, "marginal_cost.png"), dpi=110)
@@ -329,8 +329,9 @@ def summary(results):
     if "python_cost" in s:
         lines.append("One read outside Ansible (wall / CPU ms, RSS MB):")
         for key, p in s["python_cost"]["probes"].items():
-            lines.append("  %-40s %5s / %5s ms  %4.0f MB" % (p["label"], ms(p["wall_s"]["median"]),
-                                                          ms(p["cpu_s"]["median"]), p["maxrss_mb"]["median"]))
+            lines.append("  %-40s %5s / %5s ms  %4.0f MB"
+                         % (p["label"], ms(p["wall_s"]["median"]), ms(p["cpu_s"]["median"]),
+                            p["maxrss_mb"]["median"]))
     if "profile" in s:
         lines.append("Module process share of a task (ms):")
         for key, p in s["profile"]["modules"].items():

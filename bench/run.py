@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """`make bench`: measure the collection against ping, hand-written uri tasks and the Graph SDK.
 
 One simulator process serves every section. Results go to

@@ -66,7 +66,7 @@ def measure(command, env, cwd=None, sampler_factory=None, simulator=None, timeou
     killer = threading.Timer(timeout, process.kill)
     killer.start()
     try:
-        _, status, usage = os.wait4(process.pid, 0)  # blocks; rusage covers the whole waited-for tree
+        _pid, status, usage = os.wait4(process.pid, 0)  # blocks; rusage covers the whole waited-for tree
     finally:
         killer.cancel()
     wall = time.perf_counter() - started

@@ -38,7 +38,7 @@ def _profile(bench, path):
             cwd=os.path.dirname(out))
     stats = pstats.Stats(out)
     rows = []
-    for (filename, line, function), (_, calls, tottime, cumtime, _) in stats.stats.items():
+    for (filename, line, function), (_primitive, calls, tottime, cumtime, _callers) in stats.stats.items():
         if "importlib" in filename or "runpy" in filename or "AnsiballZ_" in filename or filename == "~" \
                 or function in ("<module>", "exec", "_call_with_frames_removed", "run_module", "_run_module",
                                 "run_path", "main", "_handle_fromlist"):
@@ -69,17 +69,17 @@ def run(bench, marginal=None):
 
     env = dict(os.environ)
     reps = max(bench.options.python_reps, 5)
-    for key, _, files in targets:
+    for key, _label, files in targets:
         if not files:
             bench.log("profile: no AnsiballZ file kept for %s" % key)
         for path in files:
             measure([str(PYTHON), path], env)  # warm-up
     targets = [target for target in targets if target[2]]
     interpreter = []
-    samples = {key: {"wall": [], "cpu": [], "rss": []} for key, _, _ in targets}
+    samples = {key: {"wall": [], "cpu": [], "rss": []} for key, _label, _files in targets}
     for rep in range(reps):  # interleaved, so a slow moment of the machine hits every module alike
         interpreter.append(measure([str(PYTHON), "-c", "pass"], env).wall)
-        for key, _, files in targets[rep % len(targets):] + targets[:rep % len(targets)]:
+        for key, _label, files in targets[rep % len(targets):] + targets[:rep % len(targets)]:
             runs = [measure([str(PYTHON), path], env) for path in files]
             samples[key]["wall"].append(sum(r.wall for r in runs))
             samples[key]["cpu"].append(sum(r.cpu for r in runs))

@@ -36,4 +36,3 @@ def simulator_config(tenants):
             "apps": [{"client_id": t.client_id, "secret": t.client_secret, "roles": [ROLE]}],
         })
     return {"tenants": entries}
-

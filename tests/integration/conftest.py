@@ -5,21 +5,14 @@ state and can run in parallel workers.
 """
 
 import json
-import os
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 import yaml
 
+from ansible_env import BIN, COLLECTIONS, ansible_environment
 from simulator import Simulator
-
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
-COLLECTIONS = Path(os.environ.get("ANSIBLE_COLLECTIONS_PATH", ROOT / ".tmp" / "collections"))
-BIN = Path(sys.executable).parent
 
 
 @pytest.fixture(scope="session")
@@ -87,24 +80,6 @@ class PlaybookRun:
         return matches[-1]
 
 
-def _clean_environment():
-    """The test process's environment without real Azure credentials."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("AZURE_", "IDENTITY_", "MSI_", "ANSIBLE_"))}
-    env.update({
-        "PATH": "%s:%s" % (BIN, env.get("PATH", "")),
-        "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS),
-        "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
-        "ANSIBLE_CALLBACK_PLUGINS": str(HERE / "callback_plugins"),
-        "ANSIBLE_CALLBACKS_ENABLED": "record_results",
-        "ANSIBLE_LOCALHOST_WARNING": "false",
-        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
-        "ANSIBLE_NOCOLOR": "true",
-        "ANSIBLE_RETRY_FILES_ENABLED": "false",
-    })
-    return env
-
-
 @pytest.fixture
 def run_playbook(tmp_path):
     """Run tasks (a list of task dicts) in one play on localhost; return a PlaybookRun."""
@@ -120,7 +95,7 @@ def run_playbook(tmp_path):
         record = tmp_path / "results.jsonl"
         if record.exists():
             record.unlink()
-        environment = _clean_environment()
+        environment = ansible_environment()
         environment["XDG_CACHE_HOME"] = str(tmp_path / "cache")  # this test's own caches
         environment["RECORD_RESULTS_FILE"] = str(record)
         environment.update(env or {})

@@ -13,7 +13,7 @@ import ansible_runner
 import pytest
 import yaml
 
-from conftest import BIN, COLLECTIONS
+from ansible_env import BIN, COLLECTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -14,7 +14,7 @@ import sys
 import pytest
 import yaml
 
-from conftest import BIN, ROOT
+from ansible_env import BIN, ROOT
 
 BUILD = ROOT / ".tmp" / "build"
 
@@ -69,7 +69,7 @@ def test_the_collections_python_requirements_reach_the_image(context, tmp_path):
     collections = tmp_path / "collections"
     tarball = next((context / "_build" / "collections").glob("intune-autopilot-*.tar.gz"))
     install = subprocess.run(
-        [str(BIN / "ansible-galaxy"), "collection", "install", "--offline", "-p", str(collections), str(tarball)],
+        [str(BIN / "ansible-galaxy"), "collection", "install", "--offline", "--force", "-p", str(collections), str(tarball)],
         capture_output=True, text=True, timeout=120, check=False)
     assert install.returncode == 0, install.stdout + install.stderr
     installed = collections / "ansible_collections" / "intune" / "autopilot"

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from conftest import BIN, _clean_environment
+from ansible_env import BIN, ansible_environment
 from helpers import graph_requests, graph_time, parse_z
 
 READ = {"name": "read", "intune.autopilot.windows_autopilot_settings": {}, "register": "settings"}
@@ -81,7 +81,7 @@ def test_says_when_a_sync_is_running(tenant, run_playbook):
 
 
 def test_ad_hoc_command_with_credentials_from_the_environment(tenant):
-    env = _clean_environment()
+    env = ansible_environment()
     env.update({"AZURE_TENANT_ID": tenant.tenant_id, "AZURE_CLIENT_ID": tenant.client_id,
                 "AZURE_CLIENT_SECRET": tenant.secret, "AZURE_AUTHORITY_HOST": tenant.sim.url})
     args = "graph_endpoint=%s ca_path=%s" % (tenant.sim.url, tenant.sim.ca_path)

@@ -21,11 +21,9 @@ from pathlib import Path
 
 import yaml
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
-COLLECTIONS = Path(os.environ.get("ANSIBLE_COLLECTIONS_PATH", ROOT / ".tmp" / "collections"))
-CALLBACKS = ROOT / "tests" / "integration" / "callback_plugins"
-BIN = Path(sys.executable).parent
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, also when run as a script
+from ansible_env import BIN, ansible_environment  # noqa: E402 pylint: disable=wrong-import-position
+
 
 PLAYBOOK = [{
     "name": "Autopilot sync across the fleet",
@@ -84,20 +82,11 @@ class Fleet:
         record = self.directory / ("results-%s.jsonl" % label)
         if record.exists():
             record.unlink()
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("AZURE_", "IDENTITY_", "MSI_", "ANSIBLE_"))}
-        env.update({
-            "PATH": "%s:%s" % (BIN, env.get("PATH", "")),
-            "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS),
-            "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
-            "ANSIBLE_CALLBACK_PLUGINS": str(CALLBACKS),
-            "ANSIBLE_CALLBACKS_ENABLED": "record_results",
-            "ANSIBLE_NOCOLOR": "true",
-            "ANSIBLE_RETRY_FILES_ENABLED": "false",
-            "ANSIBLE_HOST_KEY_CHECKING": "false",
-            "ANSIBLE_LOCAL_TEMP": str(self.directory / "ansible-tmp"),
-            "RECORD_RESULTS_FILE": str(record),
-        })
+        env = ansible_environment(
+            ANSIBLE_HOST_KEY_CHECKING="false",
+            ANSIBLE_LOCAL_TEMP=str(self.directory / "ansible-tmp"),
+            RECORD_RESULTS_FILE=str(record),
+        )
         command = [str(BIN / "ansible-playbook"), "-i", str(self.inventory), "-f", str(forks),
                    str(self.playbook)]
         time_report = self.directory / ("time-%s.txt" % label)
@@ -200,7 +189,6 @@ def main(argv=None):
     import argparse
     import tempfile
 
-    sys.path.insert(0, str(ROOT / "tests"))
     from simulator import Simulator
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

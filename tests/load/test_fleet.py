@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from fleet import COLLECTIONS, Fleet
+from ansible_env import COLLECTIONS
+from fleet import Fleet
 from simulator import Simulator
 
 TENANTS = int(os.environ.get("FLEET_TENANTS", "200"))
