@@ -29,6 +29,7 @@ from ansible_collections.intune.autopilot.plugins.module_utils.errors import (
     scrub,
 )
 from ansible_collections.intune.autopilot.plugins.module_utils.msal_http import MsalHttpClient
+from ansible_collections.intune.autopilot.plugins.module_utils.transport import response_ids
 
 # ``expires_on`` is a Unix time, or None when unknown (a token given by the user).
 AccessToken = namedtuple("AccessToken", ["value", "expires_on"])
@@ -152,16 +153,13 @@ class _MsalProvider:
         """Entra ID throttled or failed even after the transport's retries."""
         response = self._http.last_response
         status = getattr(response, "status_code", None)
-        headers = getattr(response, "headers", {}) or {}
+        attempts = getattr(response, "attempts", 1)
         what = "is throttling token requests" if status == 429 else "failed"
         return AuthenticationError(
             "Entra ID at %s %s (HTTP %s%s). This is on Microsoft's side; try again later, or raise "
             "max_retries." % (self._settings.authority_host, what, status,
-                              ", %d attempts" % response.attempts if getattr(response, "attempts", 1) > 1 else ""),
-            status=status, authority=self._settings.authority,
-            request_id=headers.get("x-ms-request-id") or headers.get("request-id"),
-            client_request_id=headers.get("client-request-id") or (
-                response.request.headers.get("client-request-id") if getattr(response, "request", None) else None))
+                              ", %d attempts" % attempts if attempts > 1 else ""),
+            status=status, authority=self._settings.authority, **response_ids(response))
 
 
 class ConfidentialClientProvider(_MsalProvider):

@@ -12,21 +12,23 @@ import re
 
 from ansible_collections.intune.autopilot.plugins.module_utils.errors import GraphError, scrub
 from ansible_collections.intune.autopilot.plugins.module_utils.retry import parse_retry_after
+from ansible_collections.intune.autopilot.plugins.module_utils.transport import response_ids
 
 API_VERSION = "beta"  # windowsAutopilotSettings exists only under /beta
 
 _STATUS_HINTS = {
     401: "Graph rejected the access token. Check that it was issued for Microsoft Graph in this cloud "
          "and tenant",
-    # 401 for a token given in access_token, which cannot be refreshed here
-    "401-static": "Graph rejected the given access_token (expired, or not issued for Microsoft Graph). "
-                  "Obtain a new token and pass it in access_token",
     403: "The app lacks permission. Grant it the Microsoft Graph application permission "
          "DeviceManagementServiceConfig.ReadWrite.All and give admin consent in the tenant",
     404: "Graph found no Autopilot settings. The tenant probably has no active Intune license, or "
          "graph_endpoint points to the wrong service",
     429: "Graph kept throttling the request. Try again later, or raise max_retries",
 }
+
+# A 401 for a token given in access_token, which cannot be refreshed here.
+_GIVEN_TOKEN_REJECTED = ("Graph rejected the given access_token (expired, or not issued for Microsoft Graph). "
+                         "Obtain a new token and pass it in access_token")
 
 
 class GraphResponse:
@@ -121,14 +123,6 @@ class GraphClient:
     def post(self, path, **kwargs):
         return self.call("POST", path, **kwargs)
 
-    def _ids(self, response):
-        return dict(
-            request_id=response.headers.get("request-id"),
-            client_request_id=response.headers.get("client-request-id")
-            or response.request.headers.get("client-request-id"),
-            date=response.headers.get("Date"),
-        )
-
     def _not_json(self, response, exc):
         detail = str(exc)
         content_type = response.headers.get("Content-Type", "")
@@ -146,7 +140,7 @@ class GraphClient:
         return GraphError(
             "Expected JSON from Microsoft Graph at %s but got %s (HTTP %s). %s"
             % (self.url("").rstrip("/"), detail, response.status_code, hint),
-            status=response.status_code, code="NonJsonResponse", **self._ids(response))
+            status=response.status_code, code="NonJsonResponse", **response_ids(response))
 
     def _error(self, response, payload):
         error = (payload or {}).get("error") if isinstance(payload, dict) else None
@@ -154,7 +148,8 @@ class GraphClient:
         code = error.get("code")
         graph_message = scrub(error.get("message"), self._settings.secrets)
         status = response.status_code
-        hint = _STATUS_HINTS.get("401-static" if status == 401 and not self._tokens.refreshable else status)
+        hint = (_GIVEN_TOKEN_REJECTED if status == 401 and not self._tokens.refreshable
+                else _STATUS_HINTS.get(status))
         if hint is None and status >= 500:
             hint = "Microsoft Graph had a server-side problem; try again later"
         summary = "Graph answered %s%s%s" % (status, " %s" % code if code else "",
@@ -165,4 +160,4 @@ class GraphClient:
             message += " (%d attempts)" % attempts
         return GraphError(message, status=status, code=code, graph_message=graph_message,
                           retry_after=parse_retry_after(response.headers.get("Retry-After")),
-                          **self._ids(response))
+                          **response_ids(response))

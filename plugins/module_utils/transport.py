@@ -120,6 +120,18 @@ class Transport(_SessionBase):
             % (_host(url), attempts, what, hint), host=_host(url), attempts=attempts)
 
 
+def response_ids(response):
+    """The ids Microsoft support asks for, from a Graph or an Entra ID answer."""
+    headers = getattr(response, "headers", None) or {}
+    request = getattr(response, "request", None)
+    return dict(
+        request_id=headers.get("request-id") or headers.get("x-ms-request-id"),
+        client_request_id=headers.get("client-request-id")
+        or (request.headers.get("client-request-id") if request is not None else None),
+        date=headers.get("Date"),
+    )
+
+
 def _causes(exc):
     """``exc`` and what it wraps: requests wraps urllib3, which wraps the socket error."""
     chain = [exc]
