@@ -9,6 +9,7 @@ import csv
 import json
 import re
 import subprocess
+from pathlib import Path
 
 import pytest
 import yaml
@@ -280,3 +281,19 @@ def test_unknown_app_message_carries_the_admin_consent_url(tenant, run_playbook)
     message = run.result("read")["result"]["msg"]
     assert "AADSTS700016" in message
     assert "%s/%s/adminconsent?client_id=%s" % (tenant.sim.url, tenant.tenant_id, unknown) in message, message
+
+
+@pytest.mark.parametrize("name", ["report", "sync"])
+def test_awx_survey_specs_ask_only_for_variables_the_playbook_reads(name):
+    root = Path(__file__).resolve().parents[2]
+    survey = json.loads((root / "docs" / ("awx_survey_%s.json" % name)).read_text())
+    playbook = (root / "playbooks" / ("%s.yml" % name)).read_text()
+    assert survey["name"] == "intune.autopilot.%s" % name and survey["spec"]
+    for question in survey["spec"]:
+        assert question["type"] in ("text", "integer", "multiplechoice"), question
+        # Every optional variable is read as "<name> | default(...)".
+        assert re.search(r"\b%s \| default\(" % question["variable"], playbook), question
+        if question["type"] == "multiplechoice":
+            assert question["default"] in question["choices"], question
+        if question["type"] == "integer":
+            assert question["min"] <= question["default"] <= question["max"], question
