@@ -189,7 +189,7 @@ tenant:
   sample: contoso.onmicrosoft.com
 tenant_id:
   description:
-    - The directory (tenant) GUID that Entra ID resolved, which names the tenant really reached: the
+    - The directory (tenant) GUID that Entra ID resolved, which names the tenant really reached, taken from the
       issuer of the authority's OpenID configuration (cached when the token was requested), else the
       C(tid) claim of the access token. Null when neither is readable.
     - Compare it with the GUID you expect before trusting a result that came from a domain name or
@@ -201,7 +201,7 @@ graph_permissions:
   description:
     - The Microsoft Graph application permissions (C(roles) claim) of the access token, read without
       verifying the token; V([]) for an app-only token without any.
-    - Null when unknown (the token is not a readable JWT, or it is a delegated token). Best effort:
+    - Null when unknown (the token is not a readable JWT, or it is a delegated token). Best effort,
       Graph decides.
   returned: when the task ran (not on failure)
   type: list
@@ -209,7 +209,7 @@ graph_permissions:
   sample: [DeviceManagementServiceConfig.ReadWrite.All]
 warnings:
   description:
-    - Shown by Ansible. Among them a warning when the last sync status read is V(failed), so a
+    - Shown by Ansible, among them a warning when the last sync status read is V(failed), so a
       failed Autopilot sync never passes unnoticed.
   returned: when there are any
   type: list
