@@ -297,3 +297,18 @@ def test_awx_survey_specs_ask_only_for_variables_the_playbook_reads(name):
             assert question["default"] in question["choices"], question
         if question["type"] == "integer":
             assert question["min"] <= question["default"] <= question["max"], question
+
+
+def test_an_unreachable_host_has_its_row_and_fails(make_tenant, run_shipped):
+    reachable, behind_ssh = make_tenant(), make_tenant()
+    run = run_shipped("intune.autopilot.report", hosts={
+        "reachable": host_vars(reachable),
+        # Inventory connection settings win over the play's "connection: local": nothing listens on port 9.
+        "offline": host_vars(behind_ssh, ansible_connection="ssh", ansible_host="127.0.0.1", ansible_port=9),
+    })
+
+    assert run.rc != 0
+    rows = dict((row["host"], row) for row in run.custom_stats()["autopilot_report"])
+    assert (rows["reachable"]["status"], rows["reachable"]["failed"]) == ("unknown", False)
+    assert (rows["offline"]["status"], rows["offline"]["failed"]) == ("error", True)
+    assert rows["offline"]["warnings"] and behind_ssh.log() == []
