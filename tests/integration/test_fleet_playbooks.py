@@ -312,3 +312,23 @@ def test_an_unreachable_host_has_its_row_and_fails(make_tenant, run_shipped):
     assert (rows["reachable"]["status"], rows["reachable"]["failed"]) == ("unknown", False)
     assert (rows["offline"]["status"], rows["offline"]["failed"]) == ("error", True)
     assert rows["offline"]["warnings"] and behind_ssh.log() == []
+
+
+def test_sync_playbook_check_mode_predicts_each_outcome_and_still_writes_the_report(make_tenant, run_shipped,
+                                                                                    tmp_path):
+    allowed, read_only = make_tenant(), make_tenant()
+    allowed.sim.set_settings(allowed.tenant_id, lastSyncDateTime=graph_time(7200), syncStatus="completed")
+    reader = read_only.sim.add_app(read_only.tenant_id, secret="reader-secret", roles=READ_ONLY)
+    json_path = tmp_path / "predicted.json"
+
+    run = run_shipped("intune.autopilot.sync", check=True, extra_vars={"autopilot_report_json": str(json_path)},
+                      hosts={"allowed": host_vars(allowed),
+                             "read_only": host_vars(read_only, intune_client_id=reader,
+                                                    intune_client_secret="reader-secret")})
+
+    assert run.rc != 0
+    rows = dict((row["host"], row) for row in json.loads(json_path.read_text()))
+    assert rows["allowed"]["outcome"] == "triggered" and not rows["allowed"]["failed"]
+    assert rows["read_only"]["outcome"] == "error" and rows["read_only"]["failed"]
+    assert rows["read_only"]["warnings"][0].startswith("Graph would answer 403 Forbidden"), rows
+    assert allowed.requests("POST", "sync") == [] and read_only.requests("POST", "sync") == []
