@@ -146,3 +146,21 @@ def test_the_403_comes_before_a_predicted_in_progress_failure():
 ])
 def test_admin_consent_url(host, tenant, client, url):
     assert admin_consent_url(host, tenant, client) == url
+
+
+def test_the_openid_configuration_msal_read_is_the_one_found_again(https_sim, tmp_path):
+    """End to end over HTTPS: MSAL reads discovery through msal_http, which caches it under the
+    key cached_discovery looks up; a domain name then resolves to the tenant's GUID."""
+    from ansible_collections.intune.autopilot.plugins.module_utils.auth import build_token_provider
+    from ansible_collections.intune.autopilot.plugins.module_utils.retry import RetryPolicy
+    from ansible_collections.intune.autopilot.plugins.module_utils.transport import Transport
+
+    tenant = https_sim.add_tenant(domain="resolved-by-issuer.onmicrosoft.com")
+    client_id = https_sim.add_app(tenant, secret="issuer-secret")
+    settings = settings_from(tenant_id="resolved-by-issuer.onmicrosoft.com", client_id=client_id,
+                             client_secret="issuer-secret", authority_host=https_sim.url,
+                             graph_endpoint=https_sim.url, ca_path=https_sim.ca_path, cache_path=str(tmp_path))
+    transport = Transport(verify=settings.verify, timeout=5, retry=RetryPolicy(max_retries=1))
+    build_token_provider(settings, transport, DiskCache(settings.cache_path)).token()
+
+    assert identity_result(FakeClient(None), settings)["tenant_id"] == tenant
