@@ -96,7 +96,7 @@ def awx_credential(tenant, tenant_value=None):
 
 @pytest.mark.parametrize("playbook", ["intune.autopilot.report", "intune.autopilot.sync"])
 def test_misspelled_tenant_variable_fails_and_reaches_no_tenant(make_tenant, run_shipped, playbook):
-    home, misspelled, first, second = (make_tenant() for _ in range(4))
+    home, misspelled, first, second = (make_tenant() for _tenant in range(4))
     run = run_shipped(playbook, hosts={
         "first": host_vars(first),
         "typo": {"intune_tennant_id": misspelled.tenant_id},
@@ -179,7 +179,7 @@ def test_five_tenant_report_prints_writes_and_publishes_one_table(make_tenant, r
 
 
 def test_report_fails_the_tenants_that_break_the_rules(make_tenant, run_shipped):
-    fresh, failed, stale, never = (make_tenant() for _ in range(4))
+    fresh, failed, stale, never = (make_tenant() for _tenant in range(4))
     fresh.sim.set_settings(fresh.tenant_id, lastSyncDateTime=graph_time(600), syncStatus="completed")
     failed.sim.set_settings(failed.tenant_id, lastSyncDateTime=graph_time(600), syncStatus="failed")
     stale.sim.set_settings(stale.tenant_id, lastSyncDateTime=graph_time(3 * 86400), syncStatus="completed")

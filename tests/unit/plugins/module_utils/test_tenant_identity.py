@@ -98,8 +98,8 @@ def test_failed_sync_warning_uses_the_last_status_read():
     assert failed_sync_warning({"sync_status": "completed"}) is None
     assert "failed (last sync never)" in failed_sync_warning({"sync_status": "failed"})
     # autopilot_sync: the settings it read say failed, the POST answer says inProgress.
-    read = {"sync_status": "inProgress", "autopilot_settings": {"sync_status": "failed",
-                                                                 "last_sync_date_time": "2026-11-23T09:15:02Z"}}
+    read = {"sync_status": "inProgress",
+            "autopilot_settings": {"sync_status": "failed", "last_sync_date_time": "2026-11-23T09:15:02Z"}}
     assert "2026-11-23T09:15:02Z" in failed_sync_warning(read)
     assert failed_sync_warning({"sync_status": None}) is None
 
