@@ -20,6 +20,7 @@ import re
 import time
 from collections import namedtuple
 
+from ansible_collections.intune.autopilot.plugins.module_utils.admin_consent import CONSENT_CODES, admin_consent_url
 from ansible_collections.intune.autopilot.plugins.module_utils.clouds import graph_scope
 from ansible_collections.intune.autopilot.plugins.module_utils.errors import (
     AuthenticationError,
@@ -63,10 +64,12 @@ AADSTS_HINTS = {
     70011: "the requested scope is invalid for this cloud. Check cloud and graph_endpoint",
     500011: "Microsoft Graph is not available in tenant %(tenant)s from this cloud. Check cloud",
     53003: "a Conditional Access policy blocked the sign-in of the app",
+    65001: "application %(client)s has no administrator consent in tenant %(tenant)s for the permissions "
+           "it requests. An administrator of this tenant must grant admin consent",
 }
 
 
-def describe_entra_error(result, tenant=None, client_id=None, secrets=()):
+def describe_entra_error(result, tenant=None, client_id=None, secrets=(), authority_host=None):
     """Turn an MSAL error result (a dict) into an AuthenticationError."""
     codes = [c for c in result.get("error_codes") or [] if isinstance(c, int)]
     description = result.get("error_description")
@@ -76,6 +79,8 @@ def describe_entra_error(result, tenant=None, client_id=None, secrets=()):
     hint = AADSTS_HINTS.get(code)
     if hint:
         text = hint % {"tenant": tenant, "client": client_id}
+        if code in CONSENT_CODES and authority_host:
+            text = "%s (admin consent: %s)" % (text, admin_consent_url(authority_host, tenant, client_id))
     else:
         # Entra's first line says what happened; the rest is trace ids.
         text = re.split(r"\s*Trace ID:", description)[0].strip()
@@ -147,7 +152,7 @@ class _MsalProvider:
         if status == 429 or (status or 0) >= 500:
             raise self._unavailable()
         raise describe_entra_error(result or {}, self._settings.tenant_id, self._settings.client_id,
-                                   self._settings.secrets)
+                                   self._settings.secrets, self._settings.authority_host)
 
     def _unavailable(self):
         """Entra ID throttled or failed even after the transport's retries."""
@@ -248,7 +253,8 @@ def build_token_provider(settings, transport, cache=None):
         return StaticTokenProvider(settings.access_token)
 
     def entra_refused(document):
-        raise describe_entra_error(document, settings.tenant_id, settings.client_id, settings.secrets)
+        raise describe_entra_error(document, settings.tenant_id, settings.client_id, settings.secrets,
+                                   settings.authority_host)
 
     http_client = MsalHttpClient(transport, cache, on_discovery_error=entra_refused)
     if method == "managed_identity":

@@ -12,6 +12,7 @@ import re
 
 from ansible_collections.intune.autopilot.plugins.module_utils.errors import GraphError, scrub
 from ansible_collections.intune.autopilot.plugins.module_utils.retry import parse_retry_after
+from ansible_collections.intune.autopilot.plugins.module_utils.token_claims import unverified_claims
 from ansible_collections.intune.autopilot.plugins.module_utils.transport import response_ids
 
 API_VERSION = "beta"  # windowsAutopilotSettings exists only under /beta
@@ -72,6 +73,11 @@ class GraphClient:
         self._tokens = token_provider
         self._on_token = on_token
         self._token = None
+
+    @property
+    def token_claims(self):
+        """The current access token's claims, unverified; None before the first call or if unreadable."""
+        return unverified_claims(self._token)
 
     def url(self, path):
         return "%s/%s/%s" % (self._settings.graph_endpoint, API_VERSION, path.lstrip("/"))

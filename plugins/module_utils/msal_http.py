@@ -41,6 +41,17 @@ def usable_discovery(url, document):
     return isinstance(endpoint, str) and _host(endpoint) is not None and _host(endpoint) == _host(url)
 
 
+def cached_discovery(cache, authority):
+    """The authority's OpenID configuration as a token request cached it, or None.
+
+    Read-only: lets a module name the tenant GUID Entra ID resolved (the issuer)
+    without another request. The URL is the one MSAL reads for an Entra authority.
+    """
+    url = "%s/v2.0%s" % (authority, DISCOVERY_SUFFIX)
+    document = cache.read(DISCOVERY_KIND, cache_key(url), max_age=DISCOVERY_MAX_AGE)
+    return document if usable_discovery(url, document) else None
+
+
 def _cached_response(url, document):
     response = Response()
     response.status_code = 200

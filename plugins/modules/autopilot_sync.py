@@ -22,7 +22,13 @@ description:
     last sync is recent.
   - All waiting of one task (O(wait), and the V(wait) choices) is bounded by O(wait_timeout).
   - The sync request is never blindly repeated. Only a 503, a 504 or a connection error is retried,
-    once; if the first request did start a sync, the repeat gets 409 or 429, which are handled.
+    once; if the first request did start a sync, the repeat gets 409 or 429, which are handled. A
+    401, or a 403 that may come from a token issued before a permission grant, is sent once more
+    with a freshly requested token (never for a given O(access_token)).
+  - Least privilege (Microsoft Graph application permission)
+    C(DeviceManagementServiceConfig.ReadWrite.All); C(DeviceManagementConfiguration.ReadWrite.All) is
+    also accepted.
+  - Warns when the last sync status read is V(failed).
 author:
   - intune.autopilot contributors (@intune-autopilot)
 extends_documentation_fragment:
@@ -30,7 +36,12 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    description: Reads the settings and predicts the outcome; never sends the sync request.
+    description:
+      - Reads the settings and predicts the outcome; never sends the sync request.
+      - Best effort about permissions. When the access token is a readable app-only JWT whose
+        C(roles) hold neither C(DeviceManagementServiceConfig.ReadWrite.All) nor
+        C(DeviceManagementConfiguration.ReadWrite.All), the task fails with the 403 the real run
+        would meet. A token that cannot be read is not judged.
   diff_mode:
     support: none
     description: Does not return a diff.
@@ -169,12 +180,51 @@ manual_sync_allowed_at:
   returned: when RV(outcome=throttled)
   type: str
   sample: "2026-11-23T09:24:40Z"
+tenant:
+  description:
+    - The tenant that was asked for, as given in O(tenant_id) or the environment (a GUID or a domain
+      name); null when none was given (O(auth_method=access_token), O(auth_method=managed_identity)).
+  returned: when the task ran (not on failure)
+  type: str
+  sample: contoso.onmicrosoft.com
+tenant_id:
+  description:
+    - The directory (tenant) GUID that Entra ID resolved, which names the tenant really reached, taken from the
+      issuer of the authority's OpenID configuration (cached when the token was requested), else the
+      C(tid) claim of the access token. Null when neither is readable.
+    - Compare it with the GUID you expect before trusting a result that came from a domain name or
+      from the environment.
+  returned: when the task ran (not on failure)
+  type: str
+  sample: 3f2504e0-4f89-41d3-9a0c-0305e82c3301
+graph_permissions:
+  description:
+    - The Microsoft Graph application permissions (C(roles) claim) of the access token, read without
+      verifying the token; V([]) for an app-only token without any.
+    - Null when unknown (the token is not a readable JWT, or it is a delegated token). Best effort,
+      Graph decides.
+  returned: when the task ran (not on failure)
+  type: list
+  elements: str
+  sample: [DeviceManagementServiceConfig.ReadWrite.All]
+warnings:
+  description:
+    - Shown by Ansible, among them a warning when the last sync status read is V(failed), so a
+      failed Autopilot sync never passes unnoticed.
+  returned: when there are any
+  type: list
+  elements: str
 """
 
 from ansible_collections.intune.autopilot.plugins.module_utils.autopilot_graph import AutopilotGraph, Clock
 from ansible_collections.intune.autopilot.plugins.module_utils.errors import ConfigurationError
 from ansible_collections.intune.autopilot.plugins.module_utils.graph_module import GraphModule
 from ansible_collections.intune.autopilot.plugins.module_utils.sync_workflow import SyncOptions, SyncWorkflow
+from ansible_collections.intune.autopilot.plugins.module_utils.tenant_identity import (
+    failed_sync_warning,
+    honest_check_mode,
+    identity_result,
+)
 
 ARGUMENT_SPEC = dict(
     if_in_progress=dict(type="str", default="skip", choices=["skip", "wait", "fail"]),
@@ -197,7 +247,12 @@ def sync_options(params):
 def sync(module):
     options = sync_options(module.params)
     graph = AutopilotGraph(module.client, module.settings.max_retries)
-    result = SyncWorkflow(graph, options, Clock(), check_mode=module.check_mode).run()
+    run = SyncWorkflow(graph, options, Clock(), check_mode=module.check_mode).run
+    result = honest_check_mode(module.client, run) if module.check_mode else run()
+    result.update(identity_result(module.client, module.settings))
+    warning = failed_sync_warning(result)
+    if warning:
+        module.ansible.warn(warning)
     module.exit_json(**result)
 
 

@@ -18,6 +18,8 @@ description:
     last synced, the sync status, and whether a manual sync is allowed now.
   - Never changes anything, so it runs the same read in check mode and always reports C(changed=false).
   - Makes exactly one Graph request per run (plus the token request).
+  - Warns when the last sync status is V(failed).
+  - Least privilege (Microsoft Graph application permission) C(DeviceManagementServiceConfig.Read.All).
 author:
   - intune.autopilot contributors (@intune-autopilot)
 extends_documentation_fragment:
@@ -125,16 +127,59 @@ manual_sync_allowed_at:
   returned: success
   type: str
   sample: "2026-11-23T09:24:40Z"
+tenant:
+  description:
+    - The tenant that was asked for, as given in O(tenant_id) or the environment (a GUID or a domain
+      name); null when none was given (O(auth_method=access_token), O(auth_method=managed_identity)).
+  returned: success
+  type: str
+  sample: contoso.onmicrosoft.com
+tenant_id:
+  description:
+    - The directory (tenant) GUID that Entra ID resolved, which names the tenant really reached, taken from the
+      issuer of the authority's OpenID configuration (cached when the token was requested), else the
+      C(tid) claim of the access token. Null when neither is readable.
+    - Compare it with the GUID you expect before trusting a result that came from a domain name or
+      from the environment.
+  returned: success
+  type: str
+  sample: 3f2504e0-4f89-41d3-9a0c-0305e82c3301
+graph_permissions:
+  description:
+    - The Microsoft Graph application permissions (C(roles) claim) of the access token, read without
+      verifying the token; V([]) for an app-only token without any.
+    - Null when unknown (the token is not a readable JWT, or it is a delegated token). Best effort,
+      Graph decides.
+  returned: success
+  type: list
+  elements: str
+  sample: [DeviceManagementServiceConfig.ReadWrite.All]
+warnings:
+  description:
+    - Shown by Ansible, among them a warning when the last sync status read is V(failed), so a
+      failed Autopilot sync never passes unnoticed.
+  returned: when there are any
+  type: list
+  elements: str
 """
 
 from ansible_collections.intune.autopilot.plugins.module_utils.autopilot import utc_now
 from ansible_collections.intune.autopilot.plugins.module_utils.autopilot_graph import AutopilotGraph
 from ansible_collections.intune.autopilot.plugins.module_utils.graph_module import GraphModule
+from ansible_collections.intune.autopilot.plugins.module_utils.tenant_identity import (
+    failed_sync_warning,
+    identity_result,
+)
 
 
 def report(module):
     settings = AutopilotGraph(module.client, module.settings.max_retries).read_settings()
-    module.exit_json(changed=False, **settings.state_result(utc_now()))
+    result = settings.state_result(utc_now())
+    result.update(identity_result(module.client, module.settings))
+    warning = failed_sync_warning(result)
+    if warning:
+        module.ansible.warn(warning)
+    module.exit_json(changed=False, **result)
 
 
 def main():

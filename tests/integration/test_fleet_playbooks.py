@@ -1,0 +1,334 @@
+"""The shipped playbooks over an inventory of tenants: never the wrong tenant, one fleet report.
+
+Real ``ansible-playbook intune.autopilot.report`` / ``intune.autopilot.sync`` runs, one
+inventory host per simulated tenant, credentials as host variables or, like an AWX Azure
+credential, in the AZURE_* environment.
+"""
+
+import csv
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ansible_env import BIN, ansible_environment
+from helpers import graph_time
+
+READ_ONLY = ["DeviceManagementServiceConfig.Read.All"]
+
+
+class FleetRun:
+    def __init__(self, process, results):
+        self.rc = process.returncode
+        self.stdout = process.stdout
+        self.stderr = process.stderr
+        self.results = results
+
+    def host_result(self, task_name, host):
+        # A role's task is named "<role> : <name>".
+        matches = [r for r in self.results if r["task"].split(" : ")[-1] == task_name and r["host"] == host]
+        assert matches, "no result of %r for %s; rc=%s\n%s\n%s" % (task_name, host, self.rc, self.stdout,
+                                                                   self.stderr)
+        return matches[-1]
+
+    def table(self):
+        """The fleet table's lines as printed by the report task."""
+        result = [r for r in self.results if r["task"].endswith("Print the fleet report")]
+        assert len(result) == 1, self.stdout
+        return result[0]["result"]["msg"]
+
+    def custom_stats(self):
+        match = re.search(r"CUSTOM STATS: \*+\s*RUN: (\{.*\})\s*$", self.stdout, re.MULTILINE)
+        assert match, self.stdout
+        return json.loads(match.group(1))
+
+
+def host_vars(tenant, **extra):
+    values = {"intune_tenant_id": tenant.tenant_id, "intune_client_id": tenant.client_id,
+              "intune_client_secret": tenant.secret}
+    values.update(extra)
+    return values
+
+
+@pytest.fixture
+def run_shipped(tmp_path, sim):
+    """Run a shipped playbook over ``hosts`` ({name: host vars}) or, with None, on localhost."""
+
+    def run(playbook, hosts=None, env=None, extra_vars=None, check=False):
+        record = tmp_path / "results.jsonl"
+        if record.exists():
+            record.unlink()
+        variables = {"autopilot_graph_endpoint": sim.url, "autopilot_authority_host": sim.url,
+                     "autopilot_ca_path": sim.ca_path}
+        command = [str(BIN / "ansible-playbook"), playbook]
+        if hosts is not None:
+            inventory = tmp_path / "tenants.yml"
+            inventory.write_text(yaml.safe_dump({"tenants": {
+                "vars": {"ansible_connection": "local", "ansible_python_interpreter": str(BIN / "python")},
+                "hosts": hosts}}))
+            command += ["-i", str(inventory)]
+            variables["autopilot_hosts"] = "tenants"
+        else:
+            variables["ansible_python_interpreter"] = str(BIN / "python")
+        variables.update(extra_vars or {})
+        command += ["-e", json.dumps(variables)]
+        if check:
+            command.append("--check")
+        environment = ansible_environment(XDG_CACHE_HOME=str(tmp_path / "cache"),
+                                          RECORD_RESULTS_FILE=str(record), ANSIBLE_SHOW_CUSTOM_STATS="true")
+        environment.update(env or {})
+        process = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=300,
+                                 check=False)
+        results = [json.loads(line) for line in record.read_text().splitlines()] if record.exists() else []
+        return FleetRun(process, results)
+
+    return run
+
+
+def awx_credential(tenant, tenant_value=None):
+    """The environment AWX's Azure credential injects (here the tenant's own app)."""
+    return {"AZURE_TENANT_ID": tenant_value or tenant.tenant_id, "AZURE_CLIENT_ID": tenant.client_id,
+            "AZURE_CLIENT_SECRET": tenant.secret}
+
+
+@pytest.mark.parametrize("playbook", ["intune.autopilot.report", "intune.autopilot.sync"])
+def test_misspelled_tenant_variable_fails_and_reaches_no_tenant(make_tenant, run_shipped, playbook):
+    home, misspelled, first, second = (make_tenant() for _tenant in range(4))
+    run = run_shipped(playbook, hosts={
+        "first": host_vars(first),
+        "typo": {"intune_tennant_id": misspelled.tenant_id},
+        "second": host_vars(second),
+    }, env=awx_credential(home))
+
+    assert run.rc != 0
+    failure = run.host_result("Make sure the host names its own tenant", "typo")
+    assert failure["status"] == "failed"
+    message = run.host_result("Fail the tenants that could not be read or that break a rule"
+                              if playbook.endswith("report") else "Fail the tenants that could not be synced",
+                              "typo")["result"]["msg"]
+    assert "sets no intune_tenant_id" in message and "intune_tennant_id" in message, message
+    # Nothing went to the credential's home tenant nor to the one the typo meant.
+    assert home.log() == [] and misspelled.log() == []
+    # The other tenants were served, and every host is in the one table.
+    assert first.log("settings") and second.log("settings")
+    table = "\n".join(run.table())
+    for host, tenant in (("first", first), ("second", second)):
+        assert re.search(r"^%s +\| %s " % (host, tenant.tenant_id), table, re.MULTILINE), table
+    assert re.search(r"^typo +\| - +\| (error|-) ", table, re.MULTILINE), table
+
+
+def test_single_host_takes_the_tenant_from_the_environment(make_tenant, run_shipped):
+    tenant = make_tenant(domain="fabrikam-single.onmicrosoft.com")
+    run = run_shipped("intune.autopilot.report", env=awx_credential(tenant, "fabrikam-single.onmicrosoft.com"))
+
+    assert run.rc == 0, run.stdout
+    result = run.host_result("Read the Autopilot settings", "localhost")["result"]
+    assert result["tenant"] == "fabrikam-single.onmicrosoft.com"
+    assert result["tenant_id"] == tenant.tenant_id  # the domain resolved to its GUID
+    assert result["graph_permissions"] == ["DeviceManagementServiceConfig.ReadWrite.All"]
+    assert tenant.log("settings")
+
+
+def test_five_tenant_report_prints_writes_and_publishes_one_table(make_tenant, run_shipped, tmp_path):
+    tenants = [make_tenant(domain="tenant%d-fleet.onmicrosoft.com" % i) for i in range(5)]
+    states = [
+        dict(lastSyncDateTime=graph_time(3 * 3600), lastManualSyncTriggerDateTime=graph_time(3 * 3600 + 30),
+             syncStatus="completed"),
+        dict(lastSyncDateTime=graph_time(5 * 3600), lastManualSyncTriggerDateTime=graph_time(5 * 3600 + 60),
+             syncStatus="failed"),
+        dict(lastSyncDateTime=graph_time(90), lastManualSyncTriggerDateTime=graph_time(120),
+             syncStatus="completed"),
+        dict(lastSyncDateTime=graph_time(240), lastManualSyncTriggerDateTime=graph_time(300),
+             syncStatus="completed"),
+        dict(syncStatus="unknown"),
+    ]
+    for tenant, state in zip(tenants, states):
+        tenant.sim.set_settings(tenant.tenant_id, **state)
+    csv_path, json_path = tmp_path / "fleet.csv", tmp_path / "fleet.json"
+    hosts = dict(("customer%d" % i, host_vars(t, intune_tenant_id="tenant%d-fleet.onmicrosoft.com" % i))
+                 for i, t in enumerate(tenants))
+
+    run = run_shipped("intune.autopilot.report", hosts=hosts,
+                      extra_vars={"autopilot_report_csv": str(csv_path), "autopilot_report_json": str(json_path)})
+
+    assert run.rc == 0, run.stdout + run.stderr
+    table = run.table()
+    print("\n".join(table))
+    assert table[0] == "Windows Autopilot sync state (5 tenants)"
+    assert re.match(r"host +\| tenant +\| status +\| last sync +\| last manual trigger +\| next allowed sync "
+                    r"+\| warnings$", table[1])
+    assert len(table) == 7 and len(set(len(line.rsplit("|", 1)[0]) for line in table[1:])) == 1, table
+    rows = json.loads(json_path.read_text())
+    assert [row["host"] for row in rows] == ["customer%d" % i for i in range(5)]
+    assert [row["tenant_id"] for row in rows] == [t.tenant_id for t in tenants]
+    assert [row["status"] for row in rows] == ["completed", "failed", "completed", "completed", "unknown"]
+    assert rows[1]["warnings"] == ["last sync failed"] and rows[0]["warnings"] == []
+    assert [row["next_allowed_sync"] == "now" for row in rows] == [True, True, False, False, True]
+    assert rows[4]["last_sync"] is None
+    with csv_path.open() as handle:
+        records = list(csv.DictReader(handle))
+    assert [r["host"] for r in records] == [row["host"] for row in rows]
+    assert records[1]["warnings"] == "last sync failed" and records[4]["last_sync"] == ""
+    assert run.custom_stats() == {"autopilot_report": rows}
+    # The failed sync warns in the module's own result too.
+    warning = run.host_result("Read the Autopilot settings", "customer1")["result"]["warnings"]
+    assert any("last Windows Autopilot sync of this tenant failed" in w for w in warning), warning
+
+
+def test_report_fails_the_tenants_that_break_the_rules(make_tenant, run_shipped):
+    fresh, failed, stale, never = (make_tenant() for _tenant in range(4))
+    fresh.sim.set_settings(fresh.tenant_id, lastSyncDateTime=graph_time(600), syncStatus="completed")
+    failed.sim.set_settings(failed.tenant_id, lastSyncDateTime=graph_time(600), syncStatus="failed")
+    stale.sim.set_settings(stale.tenant_id, lastSyncDateTime=graph_time(3 * 86400), syncStatus="completed")
+    never.sim.set_settings(never.tenant_id, syncStatus="unknown")
+    hosts = {"fresh": host_vars(fresh), "failed": host_vars(failed), "stale": host_vars(stale),
+             "never": host_vars(never)}
+
+    lenient = run_shipped("intune.autopilot.report", hosts=hosts)
+    strict = run_shipped("intune.autopilot.report", hosts=hosts,
+                         extra_vars={"autopilot_fail_on_failed_sync": True, "autopilot_max_sync_age": 86400})
+
+    assert lenient.rc == 0, lenient.stdout
+    assert strict.rc != 0
+    task = "Fail the tenants that could not be read or that break a rule"
+    assert strict.host_result(task, "fresh")["status"] == "skipped"
+    messages = dict((h, strict.host_result(task, h)["result"].get("msg", "")) for h in ("failed", "stale", "never"))
+    assert "autopilot_fail_on_failed_sync" in messages["failed"], messages
+    assert re.search(r"last sync \d+ s ago, older than autopilot_max_sync_age=86400", messages["stale"]), messages
+    assert "never synced (autopilot_max_sync_age=86400)" in messages["never"], messages
+    assert all(strict.host_result(task, h)["status"] == "failed" for h in messages)
+
+
+def test_sync_playbook_prints_each_outcome_and_a_real_status(make_tenant, run_shipped):
+    ready, throttled = make_tenant(), make_tenant()
+    ready.sim.set_settings(ready.tenant_id, lastSyncDateTime=graph_time(7200),
+                           lastManualSyncTriggerDateTime=graph_time(7230), syncStatus="completed")
+    throttled.sim.set_settings(throttled.tenant_id, lastSyncDateTime=graph_time(60),
+                               lastManualSyncTriggerDateTime=graph_time(90), syncStatus="completed")
+
+    run = run_shipped("intune.autopilot.sync", hosts={"ready": host_vars(ready), "throttled": host_vars(throttled)})
+
+    assert run.rc == 0, run.stdout
+    table = "\n".join(run.table())
+    assert re.search(r"^ready +\| %s +\| triggered +\| (inProgress|completed) " % ready.tenant_id, table, re.MULTILINE), table
+    assert re.search(r"^throttled +\| %s +\| throttled +\| completed +\|.*\| 20\d\d-" % throttled.tenant_id,
+                     table, re.MULTILINE), table
+    assert run.custom_stats()["autopilot_report"][1]["outcome"] == "throttled"
+
+
+def test_check_mode_predicts_the_403_of_a_read_only_app(make_tenant, run_playbook):
+    tenant = make_tenant()
+    client_id = tenant.sim.add_app(tenant.tenant_id, secret="read-only-secret", roles=READ_ONLY)
+    connection = dict(tenant.connection, client_id=client_id, client_secret="read-only-secret")
+    tasks = [{"name": "sync", "intune.autopilot.autopilot_sync": {}, "register": "sync"}]
+
+    predicted = run_playbook(tasks, module_defaults=connection, check=True)
+    real = run_playbook(tasks, module_defaults=connection)
+
+    predicted_result = predicted.result("sync")["result"]
+    real_result = real.result("sync")["result"]
+    assert predicted.rc != 0 and real.rc != 0
+    assert predicted_result["msg"].startswith("Graph would answer 403 Forbidden (predicted in check mode")
+    assert real_result["msg"].startswith("Graph answered 403 Forbidden")
+    hint = "The app lacks permission. Grant it the Microsoft Graph application permission"
+    assert hint in predicted_result["msg"] and hint in real_result["msg"]
+    assert predicted_result["error"]["status"] == real_result["error"]["status"] == 403
+    # Only the real run sent the sync request.
+    assert len(tenant.requests("POST", "sync")) == 1
+
+
+def test_check_mode_with_a_sync_role_still_predicts_a_trigger(tenant, run_playbook):
+    tenant.sim.set_settings(tenant.tenant_id, lastSyncDateTime=graph_time(7200), syncStatus="completed")
+    run = run_playbook([{"name": "sync", "intune.autopilot.autopilot_sync": {}, "register": "sync"}],
+                       module_defaults=tenant.connection, check=True)
+
+    result = run.result("sync")["result"]
+    assert run.rc == 0 and result["outcome"] == "triggered"
+    assert result["graph_permissions"] == ["DeviceManagementServiceConfig.ReadWrite.All"]
+    assert result["tenant_id"] == result["tenant"] == tenant.tenant_id
+
+
+def test_given_access_token_names_its_tenant_and_roles(tenant, run_playbook):
+    token = tenant.sim.mint_access_token(tenant.tenant_id, tenant.client_id, roles=READ_ONLY)
+    connection = {"access_token": token, "graph_endpoint": tenant.sim.url, "ca_path": tenant.sim.ca_path}
+    run = run_playbook([{"name": "read", "intune.autopilot.windows_autopilot_settings": {}}],
+                       module_defaults=connection)
+
+    result = run.result("read")["result"]
+    assert run.rc == 0, run.stdout
+    assert result["tenant"] is None and result["tenant_id"] == tenant.tenant_id
+    assert result["graph_permissions"] == READ_ONLY
+
+
+def test_sync_warns_when_the_last_sync_it_read_failed(tenant, run_playbook):
+    tenant.sim.set_settings(tenant.tenant_id, lastSyncDateTime=graph_time(600), syncStatus="failed")
+    run = run_playbook([{"name": "sync", "intune.autopilot.autopilot_sync": {"skip_if_synced_within": 3600}}],
+                       module_defaults=tenant.connection)
+
+    result = run.result("sync")["result"]
+    assert result["outcome"] == "recently_synced"
+    assert any("sync of this tenant failed" in w for w in result["warnings"]), result
+
+
+def test_unknown_app_message_carries_the_admin_consent_url(tenant, run_playbook):
+    unknown = "0badc0de-0000-4000-8000-000000000001"
+    run = run_playbook([{"name": "read", "intune.autopilot.windows_autopilot_settings": {}}],
+                       module_defaults=dict(tenant.connection, client_id=unknown))
+
+    message = run.result("read")["result"]["msg"]
+    assert "AADSTS700016" in message
+    assert "%s/%s/adminconsent?client_id=%s" % (tenant.sim.url, tenant.tenant_id, unknown) in message, message
+
+
+@pytest.mark.parametrize("name", ["report", "sync"])
+def test_awx_survey_specs_ask_only_for_variables_the_playbook_reads(name):
+    root = Path(__file__).resolve().parents[2]
+    survey = json.loads((root / "docs" / ("awx_survey_%s.json" % name)).read_text())
+    playbook = (root / "playbooks" / ("%s.yml" % name)).read_text()
+    assert survey["name"] == "intune.autopilot.%s" % name and survey["spec"]
+    for question in survey["spec"]:
+        assert question["type"] in ("text", "integer", "multiplechoice"), question
+        # Every optional variable is read as "<name> | default(...)".
+        assert re.search(r"\b%s \| default\(" % question["variable"], playbook), question
+        if question["type"] == "multiplechoice":
+            assert question["default"] in question["choices"], question
+        if question["type"] == "integer":
+            assert question["min"] <= question["default"] <= question["max"], question
+
+
+def test_an_unreachable_host_has_its_row_and_fails(make_tenant, run_shipped):
+    reachable, behind_ssh = make_tenant(), make_tenant()
+    run = run_shipped("intune.autopilot.report", hosts={
+        "reachable": host_vars(reachable),
+        # Inventory connection settings win over the play's "connection: local": nothing listens on port 9.
+        "offline": host_vars(behind_ssh, ansible_connection="ssh", ansible_host="127.0.0.1", ansible_port=9),
+    })
+
+    assert run.rc != 0
+    rows = dict((row["host"], row) for row in run.custom_stats()["autopilot_report"])
+    assert (rows["reachable"]["status"], rows["reachable"]["failed"]) == ("unknown", False)
+    assert (rows["offline"]["status"], rows["offline"]["failed"]) == ("error", True)
+    assert rows["offline"]["warnings"] and behind_ssh.log() == []
+
+
+def test_sync_playbook_check_mode_predicts_each_outcome_and_still_writes_the_report(make_tenant, run_shipped,
+                                                                                    tmp_path):
+    allowed, read_only = make_tenant(), make_tenant()
+    allowed.sim.set_settings(allowed.tenant_id, lastSyncDateTime=graph_time(7200), syncStatus="completed")
+    reader = read_only.sim.add_app(read_only.tenant_id, secret="reader-secret", roles=READ_ONLY)
+    json_path = tmp_path / "predicted.json"
+
+    run = run_shipped("intune.autopilot.sync", check=True, extra_vars={"autopilot_report_json": str(json_path)},
+                      hosts={"allowed": host_vars(allowed),
+                             "read_only": host_vars(read_only, intune_client_id=reader,
+                                                    intune_client_secret="reader-secret")})
+
+    assert run.rc != 0
+    rows = dict((row["host"], row) for row in json.loads(json_path.read_text()))
+    assert rows["allowed"]["outcome"] == "triggered" and not rows["allowed"]["failed"]
+    assert rows["read_only"]["outcome"] == "error" and rows["read_only"]["failed"]
+    assert rows["read_only"]["warnings"][0].startswith("Graph would answer 403 Forbidden"), rows
+    assert allowed.requests("POST", "sync") == [] and read_only.requests("POST", "sync") == []
