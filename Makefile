@@ -26,7 +26,7 @@ MATRIX_CORES_PY312 := 2.20 2.21
 PYTHON_312 := $(shell for p in $(wildcard $(HOME)/.pyenv/versions/3.1[2-9].*/bin/python3) python3.12 python3.13 python3.14; do \
 	"$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v "$$p"; break; }; done)
 MATRIX_LEGS := $(MATRIX_CORES) $(if $(PYTHON_312),$(MATRIX_CORES_PY312))
-MATRIX_SKIPPED := $(if $(PYTHON_312),,$(MATRIX_CORES_PY312))
+MATRIX_SKIPPED_NOTE := $(if $(PYTHON_312),,; not tested (no Python 3.12+ here): $(MATRIX_CORES_PY312))
 matrix_python = $(if $(filter $(MATRIX_CORES_PY312),$(1)),$(or $(PYTHON_312),$(error ansible-core $(1) needs Python 3.12+, none found)),$(PYTHON))
 MATRIX := $(TMP)/matrix
 MATRIX_JOBS ?= 2
@@ -53,8 +53,7 @@ test-load: collection
 test-matrix: collection
 	@start=$$(date +%s); \
 	$(MAKE) --no-print-directory --output-sync=target -j$(MATRIX_JOBS) $(addprefix test-core-,$(MATRIX_LEGS)) \
-		&& echo "test-matrix: ansible-core $(MATRIX_LEGS) passed in $$(( $$(date +%s) - start ))s$(if \
-		$(MATRIX_SKIPPED),; not tested, no Python 3.12+ here: $(MATRIX_SKIPPED))"
+		&& echo "test-matrix: ansible-core $(MATRIX_LEGS) passed in $$(( $$(date +%s) - start ))s$(MATRIX_SKIPPED_NOTE)"
 
 # test-core-2.16 ...: one leg of the matrix, with that release's own ansible-playbook, ansible and
 # ansible-galaxy (tests/ansible_env.py takes them from the running Python's bin directory).
