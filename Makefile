@@ -38,7 +38,7 @@ MATRIX_JOBS ?= 2
 demo: collection
 	@$(BIN)/python tools/demo.py
 
-## test: the whole test suite: unit and integration tests, the 200-tenant load test, the quality gates
+## test: the whole test suite: unit and integration tests, the ansible-core matrix, the 200-tenant load test, the quality gates
 test: collection
 	$(BIN)/python -m pytest
 	$(MAKE) --no-print-directory test-matrix
