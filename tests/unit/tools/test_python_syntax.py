@@ -44,8 +44,7 @@ def test_the_collections_module_code_passes_for_every_managed_node_python(capsys
     ("    match 1:\n        case 1:\n            pass\n", "3.9", "Pattern matching"),
     ("    try:\n        pass\n    except* ValueError:\n        pass\n", "3.10", "Exception groups"),
 ], ids=["walrus-3.7", "parenthesized-with-3.8", "match-3.9", "except-star-3.10"])
-def test_a_newer_construct_in_a_module_is_reported_with_file_line_and_version(tmp_path, capsys, line, version,
-                                                                               message):
+def test_a_newer_construct_in_a_module_is_reported_where_and_for_which_python(tmp_path, capsys, line, version, message):
     tree = tmp_path / "plugins"
     shutil.copytree(ROOT / "plugins", tree)
     module = tree / "module_utils" / "retry.py"
