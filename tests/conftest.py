@@ -19,7 +19,10 @@ def _expose_collection():
     namespace.mkdir(parents=True, exist_ok=True)
     link = namespace / "autopilot"
     if not link.is_symlink():
-        link.symlink_to(ROOT, target_is_directory=True)
+        try:
+            link.symlink_to(ROOT, target_is_directory=True)
+        except FileExistsError:  # another pytest run (a parallel matrix leg) made it first
+            pass
     for path in (str(base), str(TESTS)):
         if path not in sys.path:
             sys.path.insert(0, path)

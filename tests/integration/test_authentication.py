@@ -20,6 +20,7 @@ def assert_read_ok(run, tenant):
     assert graph_requests(tenant.log()) == [("GET", "settings")]
 
 
+@pytest.mark.smoke
 @pytest.mark.parametrize("form", ["pem", "pfx", "encrypted-pem"])
 def test_client_certificate(tenant, run_playbook, tmp_path, form):
     cert = make_client_certificate(tmp_path, pem_password="pem-pass" if form == "encrypted-pem" else None)

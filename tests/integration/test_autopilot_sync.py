@@ -20,6 +20,7 @@ def posts(tenant):
     return len(tenant.requests("POST", "sync"))
 
 
+@pytest.mark.smoke
 def test_first_run_triggers_and_second_is_unchanged(make_tenant, run_playbook):
     tenant = make_tenant(sync_seconds=60)  # still running when the second task asks
     run = run_playbook([sync_task("first"), sync_task("second")], module_defaults=tenant.connection)
@@ -176,6 +177,7 @@ def test_wait_timeout_bounds_the_task_and_names_the_last_status(make_tenant, run
     ({"syncStatus": "completed", "lastManualSyncTriggerDateTime": 60}, {"if_throttled": "wait"}, "triggered", True),
     ({"syncStatus": "completed", "lastSyncDateTime": 60}, {"skip_if_synced_within": 600}, "recently_synced", False),
 ], ids=["allowed", "running", "throttled", "throttled-wait", "recent"])
+@pytest.mark.smoke
 def test_check_mode_predicts_and_never_posts(make_tenant, run_playbook, settings, options, outcome, changed):
     tenant = make_tenant(sync_seconds=120)
     tenant.sim.set_settings(tenant.tenant_id, **dict(

@@ -12,6 +12,7 @@ from helpers import graph_requests, graph_time, parse_z
 READ = {"name": "read", "intune.autopilot.windows_autopilot_settings": {}, "register": "settings"}
 
 
+@pytest.mark.smoke
 def test_reports_settings_with_one_get_and_no_change(tenant, run_playbook):
     tenant.sim.set_settings(tenant.tenant_id, lastSyncDateTime="2026-11-20T08:30:15.1234567Z",
                             lastManualSyncTriggerDateTime="0001-01-01T00:00:00Z", syncStatus="completed")
@@ -33,6 +34,7 @@ def test_reports_settings_with_one_get_and_no_change(tenant, run_playbook):
     assert graph_requests(tenant.log()) == [("GET", "settings")]
 
 
+@pytest.mark.smoke
 def test_check_mode_runs_the_same_read(tenant, run_playbook):
     run = run_playbook([READ], module_defaults=tenant.connection, check=True)
 
@@ -80,6 +82,7 @@ def test_says_when_a_sync_is_running(tenant, run_playbook):
     assert result["manual_sync_allowed_at"] is None  # the window is over; only the running sync blocks
 
 
+@pytest.mark.smoke
 def test_ad_hoc_command_with_credentials_from_the_environment(tenant):
     env = ansible_environment()
     env.update({"AZURE_TENANT_ID": tenant.tenant_id, "AZURE_CLIENT_ID": tenant.client_id,

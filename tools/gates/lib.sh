@@ -75,13 +75,21 @@ gates_workdir() {
     trap 'rm -rf "$GATES_WORK"' EXIT
 }
 
+# gates_note <text>...: a remark for the gate's summary line (what it checked, what it could not).
+gates_note() {
+    local IFS=
+    printf '%s' "$*" >>"$GATES_LOGS/$GATES_NAME.note"
+}
+
 # gates_run <name> <function>: run a gate body with logging, timing and the one-line summary.
 # The body's stdout/stderr go to the log (and the terminal with GATES_VERBOSE=1). On failure the
 # log lines matching GATES_FINDINGS (an extended regex) are echoed to stderr and counted.
 gates_run() {
-    local name="$1" body="$2" log="$GATES_LOGS/$1.log" start rc=0 secs count
+    local name="$1" body="$2" log="$GATES_LOGS/$1.log" start rc=0 secs count note
     start=$(date +%s)
     : >"$log"
+    export GATES_NAME="$name"
+    rm -f "$GATES_LOGS/$name.note"
     # The body runs in a subshell that is not part of an && / || / if list: only there does
     # errexit stay in force inside it (bash ignores set -e in such contexts).
     set +e
@@ -94,8 +102,9 @@ gates_run() {
     fi
     set -e
     secs=$(( $(date +%s) - start ))
+    note="$(cat "$GATES_LOGS/$name.note" 2>/dev/null || true)"
     if [[ $rc -eq 0 ]]; then
-        echo "gate $name: PASS in ${secs}s"
+        echo "gate $name: PASS in ${secs}s${note:+ ($note)}"
         return 0
     fi
     count=$(grep -cE "${GATES_FINDINGS:-^}" "$log" || true)

@@ -3,19 +3,20 @@
 # playbooks/, meta/, galaxy.yml, changelogs/, docs/ and any YAML examples. Zero violations.
 #
 # ansible-lint's playbook syntax check must resolve intune.autopilot.* (modules and the
-# module_defaults group), so the work tree itself is exposed as
-# .tmp/gates/lint/ansible_collections/intune/autopilot (a symlink) on ANSIBLE_COLLECTIONS_PATH.
+# module_defaults group). It runs here exactly as a contributor runs a plain `ansible-lint` from the
+# checkout: ansible.cfg's collections_path shows it the work tree through the link
+# .tmp/dev/ansible_collections/intune/autopilot, which this gate makes when it is missing.
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
 export GATES_FINDINGS='^[^ :]+:[0-9]+(:[0-9]+)?: '
 
 lint() {
     gates_venv
-    local root="$GATES_TMP/lint"
-    mkdir -p "$root/ansible_collections/$COLLECTION_NAMESPACE"
-    ln -sfn "$GATES_ROOT" "$root/ansible_collections/$COLLECTION_NAMESPACE/$COLLECTION_NAME"
+    local link="$GATES_ROOT/.tmp/dev/ansible_collections/$COLLECTION_NAMESPACE/$COLLECTION_NAME"
+    mkdir -p "$(dirname "$link")"
+    [[ "$(readlink "$link" || true)" == "$GATES_ROOT" ]] || ln -sfn "$GATES_ROOT" "$link"
     cd "$GATES_ROOT" || return
-    ANSIBLE_COLLECTIONS_PATH="$root" ansible-lint --nocolor -f pep8 --offline --profile production --strict
+    ansible-lint --nocolor -f pep8 --offline --profile production --strict
 }
 
 gates_run lint lint

@@ -53,18 +53,34 @@ PY
     # shellcheck disable=SC2086  # GATES_SANITY_ARGS is a list of words
     ansible-test sanity --local --python "$python" --color no --truncate 0 ${GATES_SANITY_ARGS:-} || return
 
-    # Modules run on managed-node Pythons down to 3.8 (tests/config.yml): compile and import
-    # them with every such interpreter this machine has (pyenv's, when present).
-    local version dir
+    # Modules run on managed-node Pythons down to 3.8 (tests/config.yml): compile and import them
+    # with every such interpreter this machine has (pyenv's, when present). A version it lacks is
+    # named in the summary line; one older than this Python gets tools/gates/python_syntax.py
+    # instead (ast.parse with its feature_version, plus what that lets through).
+    local version dir checked=() syntax_only=() unchecked=()
     for version in ${GATES_SANITY_MODULE_PYTHONS:-3.8 3.9 3.10 3.12 3.13}; do
-        dir="$(compgen -G "${PYENV_ROOT:-$HOME/.pyenv}/versions/$version.*/bin" | head -n 1)"
+        [[ "$version" != "$python" ]] || continue
+        dir="$(compgen -G "${PYENV_ROOT:-$HOME/.pyenv}/versions/$version.*/bin" | head -n 1 || true)"
         if [[ -z "$dir" ]] && ! command -v "python$version" >/dev/null; then
+            if [[ "$(printf '%s\n' "$version" "$python" | sort -V | head -n 1)" == "$version" ]]; then
+                syntax_only+=("$version")
+            else
+                unchecked+=("$version")
+            fi
             echo "sanity: no Python $version here; compile/import not checked with it"
             continue
         fi
         PATH="${dir:+$dir:}$PATH" ansible-test sanity --local --python "$version" --color no --truncate 0 \
             --test compile --test import || return
+        checked+=("$version")
     done
+    if [[ ${#syntax_only[@]} -gt 0 ]]; then
+        python "$GATES_DIR/python_syntax.py" "${syntax_only[@]/#/--python=}" plugins/modules plugins/module_utils \
+            || return
+    fi
+    gates_note "sanity on $python${checked[*]:+; compile+import on ${checked[*]}}" \
+        "${syntax_only[*]:+; not installed, syntax checked with ast only: ${syntax_only[*]}}" \
+        "${unchecked[*]:+; not installed and newer than $python, not checked: ${unchecked[*]}}"
 }
 
 gates_run sanity sanity
