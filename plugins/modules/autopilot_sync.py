@@ -171,7 +171,7 @@ manual_sync_allowed_at:
   sample: "2026-11-23T09:24:40Z"
 """
 
-from ansible_collections.intune.autopilot.plugins.module_utils.autopilot_graph import AutopilotGraph, Clock
+from ansible_collections.intune.autopilot.plugins.module_utils.autopilot_graph import AutopilotGraph
 from ansible_collections.intune.autopilot.plugins.module_utils.errors import ConfigurationError
 from ansible_collections.intune.autopilot.plugins.module_utils.graph_module import GraphModule
 from ansible_collections.intune.autopilot.plugins.module_utils.sync_workflow import SyncOptions, SyncWorkflow
@@ -197,7 +197,7 @@ def sync_options(params):
 def sync(module):
     options = sync_options(module.params)
     graph = AutopilotGraph(module.client, module.settings.max_retries)
-    result = SyncWorkflow(graph, options, Clock(), check_mode=module.check_mode).run()
+    result = SyncWorkflow(graph, options, graph.clock, check_mode=module.check_mode).run()
     module.exit_json(**result)
 
 

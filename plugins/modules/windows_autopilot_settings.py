@@ -127,14 +127,15 @@ manual_sync_allowed_at:
   sample: "2026-11-23T09:24:40Z"
 """
 
-from ansible_collections.intune.autopilot.plugins.module_utils.autopilot import utc_now
 from ansible_collections.intune.autopilot.plugins.module_utils.autopilot_graph import AutopilotGraph
 from ansible_collections.intune.autopilot.plugins.module_utils.graph_module import GraphModule
 
 
 def report(module):
-    settings = AutopilotGraph(module.client, module.settings.max_retries).read_settings()
-    module.exit_json(changed=False, **settings.state_result(utc_now()))
+    graph = AutopilotGraph(module.client, module.settings.max_retries)
+    settings = graph.read_settings()
+    module.exit_json(changed=False, warnings=settings.warnings(),
+                     graph_clock_offset=graph.clock.offset_seconds(), **settings.state_result(graph.clock.now()))
 
 
 def main():
