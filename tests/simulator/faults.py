@@ -13,7 +13,11 @@ from dataclasses import dataclass, field
 
 from .responses import Response, entra_error, graph_error, msi_error
 
-KINDS = ("status", "slow", "reset", "html", "empty", "truncated_json", "expired_token")
+KINDS = ("status", "slow", "reset", "html", "empty", "truncated_json", "expired_token", "malformed",
+         "acted_then_status", "acted_then_reset", "acted_then_slow")
+# Faults where the service does the work first and the answer is lost afterwards (a gateway's
+# 503/504, a connection reset, an answer slower than the client's timeout).
+ACTED_KINDS = ("acted_then_status", "acted_then_reset", "acted_then_slow")
 ENDPOINTS = ("discovery", "token", "msi", "settings", "sync", "other")
 ENTRA_ENDPOINTS = ("discovery", "token")
 
@@ -39,6 +43,7 @@ class Fault:
     method: str = None      # HTTP method; None = any
     count: int = 1          # -1 = forever
     params: dict = field(default_factory=dict)
+    skip: int = 0           # let this many matching requests pass before the fault applies
 
     def matches(self, tenant, endpoint, method):
         return ((self.tenant is None or self.tenant == (tenant or "").lower())
@@ -59,8 +64,10 @@ class FaultQueue:
                                                                  ", ".join(ENDPOINTS)))
         if fault.count == 0 or fault.count < -1:
             raise ValueError("count must be positive or -1 (forever)")
-        if fault.kind == "status" and "status" not in fault.params:
-            raise ValueError("a 'status' fault needs a status parameter")
+        if fault.kind in ("status", "acted_then_status") and "status" not in fault.params:
+            raise ValueError("a %r fault needs a status parameter" % fault.kind)
+        if fault.skip < 0:
+            raise ValueError("skip must be 0 or more")
         fault.method = fault.method.upper() if fault.method else None
         with self._lock:
             self._faults.append(fault)
@@ -70,6 +77,9 @@ class FaultQueue:
         with self._lock:
             for index, fault in enumerate(self._faults):
                 if fault.matches(tenant, endpoint, method):
+                    if fault.skip > 0:
+                        fault.skip -= 1
+                        return None
                     if fault.count > 0:
                         fault.count -= 1
                         if fault.count == 0:
@@ -80,7 +90,7 @@ class FaultQueue:
     def pending(self):
         with self._lock:
             return [dict(kind=f.kind, tenant=f.tenant, endpoint=f.endpoint, method=f.method,
-                         count=f.count, **f.params) for f in self._faults]
+                         count=f.count, skip=f.skip, **f.params) for f in self._faults]
 
     def clear(self):
         with self._lock:
@@ -134,3 +144,14 @@ def truncate(response):
     headers["Content-Type"] = "application/json; charset=utf-8"
     status = 200 if response.status == 204 else response.status
     return Response(status, body[: max(1, len(body) // 2)], headers)
+
+
+def malform(response, params):
+    """Replace (``values``) or drop (``missing``) properties of a JSON object answer."""
+    if response.status != 200:
+        return response
+    payload = json.loads(response.body)
+    payload.update(params.get("values") or {})
+    for name in params.get("missing") or ():
+        payload.pop(name, None)
+    return Response(response.status, json.dumps(payload).encode(), dict(response.headers))
