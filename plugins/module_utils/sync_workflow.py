@@ -48,10 +48,11 @@ def _throttled_message(allowed_at):
 
 
 def answer_lost(exc):
-    """True if a failed sync request may have been acted on: 5xx, or reset/timeout after sending."""
+    """True if a failed sync request may have been acted on: a 5xx, an answer that is not
+    Graph's JSON (cut off, or a proxy's page), a reset or a timeout after sending."""
     if isinstance(exc, TransportError):
         return exc.sent
-    return isinstance(exc, GraphError) and (exc.status or 0) >= 500
+    return isinstance(exc, GraphError) and ((exc.status or 0) >= 500 or exc.code == "NonJsonResponse")
 
 
 def transient(exc):
@@ -107,10 +108,12 @@ class SyncWorkflow:
             result["manual_sync_allowed_at"] = format_timestamp(self.allowed_at)
         return result
 
-    def _fail(self, message, outcome, cause=None):
+    def _fail(self, message, outcome, cause=None, **error):
         result = self._result(outcome)
-        if cause is not None and cause.details:
-            result["error"] = dict(cause.details)
+        if cause is not None:
+            error = dict(cause.details, **error)
+        if error:
+            result["error"] = error
         raise WorkflowError(message, **result)
 
     # -- reading -----------------------------------------------------------
@@ -255,9 +258,10 @@ class SyncWorkflow:
         policy = RetryPolicy(max_retries=self.graph.max_retries)
         wait = policy.delay(attempt)
         if wait is None or wait >= self._remaining():
-            self._fail("%s The settings show no sync started by this task (last manual trigger %s)."
-                       % (lost.message, format_timestamp(self.settings.last_manual_trigger) or "never"),
-                       None, lost)
+            self._fail("Gave up after %d sync requests, and the settings show no sync started by this task "
+                       "(last manual trigger %s). The last one: %s"
+                       % (attempt, format_timestamp(self.settings.last_manual_trigger) or "never", lost.message),
+                       None, lost, attempts=attempt)
         self.clock.sleep(wait)
 
     def _request(self):
