@@ -190,24 +190,27 @@ def test_check_mode_predicts_and_never_posts(make_tenant, run_playbook, settings
     assert graph_requests(tenant.log()) == [("GET", "settings")]
 
 
-def test_sync_post_is_retried_once_after_a_503(tenant, run_playbook):
+def test_a_503_without_a_trigger_is_read_then_sent_again(tenant, run_playbook):
+    """Graph refused before acting: the settings show no new trigger, so the request is sent again."""
     tenant.sim.add_fault("status", tenant=tenant.tenant_id, endpoint="sync", status=503, count=1)
     run = run_playbook([sync_task()], module_defaults=tenant.connection)
 
     assert run.rc == 0, run.stdout
     assert run.result("sync")["result"]["outcome"] == "triggered"
     assert [e["status"] for e in tenant.requests("POST", "sync")] == [503, 204]
+    assert graph_requests(tenant.log()) == [("POST", "sync"), ("GET", "settings"), ("POST", "sync")]
+    assert tenant.sim.syncs_started(tenant.tenant_id) == 1
 
 
-def test_sync_post_is_not_retried_twice(tenant, run_playbook):
-    tenant.sim.add_fault("status", tenant=tenant.tenant_id, endpoint="sync", status=503, count=2)
+def test_a_503_after_graph_acted_is_decided_by_reading_and_never_sent_again(tenant, run_playbook):
+    tenant.sim.add_fault("acted_then_status", tenant=tenant.tenant_id, endpoint="sync", status=503)
     run = run_playbook([sync_task()], module_defaults=tenant.connection)
 
-    failed = run.result("sync")
-    assert failed["status"] == "failed"
-    assert "503" in failed["result"]["msg"]
-    assert failed["result"]["error"]["status"] == 503
-    assert [e["status"] for e in tenant.requests("POST", "sync")] == [503, 503]
+    assert run.rc == 0, run.stdout
+    result = run.result("sync")["result"]
+    assert (result["outcome"], result["changed"], result["sync_status"]) == ("triggered", True, "inProgress")
+    assert graph_requests(tenant.log()) == [("POST", "sync"), ("GET", "settings")]
+    assert tenant.sim.syncs_started(tenant.tenant_id) == 1
 
 
 @pytest.mark.parametrize("options,option", [
