@@ -62,7 +62,7 @@ COMBOS = {
 @pytest.mark.parametrize("combo", list(COMBOS))
 @pytest.mark.parametrize("fault", list(LOST))
 def test_a_sync_graph_started_whose_answer_was_lost_is_this_tasks(make_tenant, run_playbook, fault, combo):
-    tenant = make_tenant(sync_seconds=1.5)
+    tenant = make_tenant(sync_seconds=4)  # outlasts the 2 s read timeout: still running when read
     spec, connection = LOST[fault]
     tenant.sim.add_fault(tenant=tenant.tenant_id, endpoint="sync", **spec)
     options = dict(COMBOS[combo], poll_interval=1, wait_timeout=60)
