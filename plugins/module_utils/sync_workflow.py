@@ -180,11 +180,13 @@ class SyncWorkflow:
         if seconds <= remaining:
             return seconds
         needed = int(math.ceil(self.options.wait_timeout - remaining + seconds))
-        self._fail("The next manual sync is allowed at %s (Graph's clock), %d seconds from now; "
-                   "wait_timeout=%ss cannot reach it, so the task did not wait. Set wait_timeout to at "
-                   "least %d to wait for it." % (format_timestamp(self.allowed_at) or "an unknown time",
-                                                 int(math.ceil(seconds)), self.options.wait_timeout, needed),
-                   THROTTLED)
+        if self.allowed_at is None:
+            when = "Graph refused the sync as throttled without saying when the window ends"
+        else:
+            when = ("The next manual sync is allowed at %s (Graph's clock), %d seconds from now"
+                    % (format_timestamp(self.allowed_at), int(math.ceil(seconds))))
+        self._fail("%s; wait_timeout=%ss cannot reach it, so the task did not wait. Set wait_timeout to at "
+                   "least %d to wait for it." % (when, self.options.wait_timeout, needed), THROTTLED)
 
     def _throttled(self, retry_after):
         if retry_after is None:
