@@ -157,8 +157,8 @@ class GraphClient:
     def _audience_hint(self):
         cloud = self._settings.cloud
         return ("The token is for %s (cloud=%s), which the Graph at %s does not accept: set cloud to the "
-                "cloud that graph_endpoint belongs to" % (cloud.graph_endpoint, cloud.name,
-                                                         self._settings.graph_endpoint))
+                "cloud that graph_endpoint belongs to"
+                % (cloud.graph_endpoint, cloud.name, self._settings.graph_endpoint))
 
     def _error(self, response, payload):
         error = (payload or {}).get("error") if isinstance(payload, dict) else None

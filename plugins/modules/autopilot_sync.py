@@ -153,7 +153,7 @@ outcome:
       already running, V(throttled) when the last manual sync was less than 10 minutes ago,
       V(recently_synced) when O(skip_if_synced_within) skipped the request.
     - Also returned by a failed task once it is known. After this task started a sync, every later
-      failure still returns V(triggered) with RV(changed=true).
+      failure still returns V(triggered), with C(changed=true).
     - Missing only from a failure where the answer to the sync request was lost and the settings
       could not be read to tell whether Graph started it.
   returned: always

@@ -729,7 +729,7 @@ def test_acted_then_lost_faults_start_the_sync_and_lose_the_answer(sim, kind, pa
             client.post(SYNC, timeout=0.3)
     assert sim.syncs_started(tid) == 1
     assert sim.get_settings(tid)["syncStatus"] == "inProgress"
-    entry = [e for e in sim.log(tenant=tid, endpoint="sync")][-1]
+    entry = sim.log(tenant=tid, endpoint="sync")[-1]
     assert (entry["fault"], entry["handled"]) == (kind, 204)
     assert client.post(SYNC).status_code == 409  # Graph did act: a repeat is refused
 

@@ -300,10 +300,10 @@ GOOD = {"id": "x", "lastSyncDateTime": "2026-11-23T09:15:02Z",
 
 
 @pytest.mark.parametrize("name, value, words", [
-    ("lastSyncDateTime", "2026-02-30T00:00:00Z", "lastSyncDateTime is '2026-02-30T00:00:00Z', not a valid date "
-                                                "and time (day is out of range for month)"),
-    ("lastManualSyncTriggerDateTime", 1732352102, "lastManualSyncTriggerDateTime is 1732352102, not a "
-                                                  "timestamp string"),
+    ("lastSyncDateTime", "2026-02-30T00:00:00Z",
+     "lastSyncDateTime is '2026-02-30T00:00:00Z', not a valid date and time (day is out of range for month)"),
+    ("lastManualSyncTriggerDateTime", 1732352102,
+     "lastManualSyncTriggerDateTime is 1732352102, not a timestamp string"),
     ("lastSyncDateTime", "yesterday", "lastSyncDateTime is 'yesterday', not a valid date and time"),
     ("syncStatus", ["completed"], "syncStatus is ['completed'], not a string"),
     ("id", 7, "id is 7, not a string"),
