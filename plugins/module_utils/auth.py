@@ -108,6 +108,14 @@ def describe_entra_error(result, tenant=None, client_id=None, secrets=()):
     )
 
 
+def _expires_on(expires_in):
+    """Unix time a token expires from its ``expires_in``; None when absent or not a number."""
+    try:
+        return time.time() + int(float(expires_in)) if expires_in else None
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
 class StaticTokenProvider:
     """A token obtained elsewhere: no MSAL, nothing to refresh."""
 
@@ -143,18 +151,19 @@ class _MsalProvider:
             result = self._acquire()
         except AutopilotError:
             raise
-        except ValueError as exc:
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
             # MSAL raises ValueError (JSON errors included) for answers it cannot
-            # use and for credentials it refuses; say where it happened.
+            # use and for credentials it refuses, and may trip over an answer of
+            # the wrong shape; say where it happened.
             raise self._unusable(scrub(str(exc)[:200], self._settings.secrets))
         except self._msal.exceptions.MsalServiceError:
             # MSAL's own error for an answer it cannot use, such as a 5xx left
             # after the transport's retries ("HTTP Error: 503").
             raise self._unavailable()
         if result and result.get("access_token"):
-            expires_in = result.get("expires_in")
-            expires_on = time.time() + int(expires_in) if expires_in else None
-            return AccessToken(result["access_token"], expires_on)
+            if not isinstance(result["access_token"], str):
+                raise self._unusable("access_token is not a string but %s" % type(result["access_token"]).__name__)
+            return AccessToken(result["access_token"], _expires_on(result.get("expires_in")))
         status = getattr(self._http.last_response, "status_code", None)
         if status == 429 or (status or 0) >= 500:
             raise self._unavailable()

@@ -81,3 +81,24 @@ def test_an_msal_older_than_the_floor_is_named(monkeypatch):
         auth.import_msal()
     assert info.value.message == ("intune.autopilot needs msal 1.35.0 or later; this Python has msal 1.34.0. "
                                   "Upgrade it where the module runs (pip install 'msal>=1.35.0').")
+
+
+class Answering(auth._MsalProvider):
+    def __init__(self, result):
+        self._settings = SETTINGS
+        self._http = Http(AUTHORITY + "/oauth2/v2.0/token")
+        self._msal = pytest.importorskip("msal")
+        self._result = result
+
+    def _acquire(self):
+        return self._result
+
+    def _forget(self):
+        pass
+
+
+def test_a_token_answer_of_the_wrong_shape_is_named_not_a_traceback():
+    with pytest.raises(AuthenticationError) as info:
+        Answering({"access_token": 42}).token()
+    assert "access_token is not a string but int" in info.value.message
+    assert Answering({"access_token": "t", "expires_in": "soon"}).token().expires_on is None
