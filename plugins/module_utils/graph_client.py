@@ -12,7 +12,7 @@ import re
 
 from ansible_collections.intune.autopilot.plugins.module_utils.errors import GraphError, scrub
 from ansible_collections.intune.autopilot.plugins.module_utils.graph_clock import GraphClock
-from ansible_collections.intune.autopilot.plugins.module_utils.retry import parse_retry_after
+from ansible_collections.intune.autopilot.plugins.module_utils.retry import retry_after_seconds
 from ansible_collections.intune.autopilot.plugins.module_utils.transport import response_ids
 
 API_VERSION = "beta"  # windowsAutopilotSettings exists only under /beta
@@ -46,7 +46,7 @@ class GraphResponse:
 
     @property
     def retry_after(self):
-        return parse_retry_after(self.headers.get("Retry-After"))
+        return retry_after_seconds(self.headers)
 
 
 def _title(html):
@@ -179,5 +179,5 @@ class GraphClient:
         if attempts > 1:
             message += " (%d attempts)" % attempts
         return GraphError(message, status=status, code=code, graph_message=graph_message,
-                          retry_after=parse_retry_after(response.headers.get("Retry-After")),
+                          retry_after=retry_after_seconds(response.headers),
                           **response_ids(response))

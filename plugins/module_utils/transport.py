@@ -29,7 +29,7 @@ except ImportError:  # reported by the module base with missing_required_lib
     _SessionBase = object
 
 from ansible_collections.intune.autopilot.plugins.module_utils.errors import TransportError
-from ansible_collections.intune.autopilot.plugins.module_utils.retry import RetryPolicy, parse_retry_after
+from ansible_collections.intune.autopilot.plugins.module_utils.retry import RetryPolicy, retry_after_seconds
 
 USER_AGENT = "intune.autopilot/0.1.0"
 
@@ -87,7 +87,7 @@ class Transport(_SessionBase):
             response.attempts = attempt
             if response.status_code not in policy.statuses:
                 return response
-            wait = policy.delay(attempt, parse_retry_after(response.headers.get("Retry-After")))
+            wait = policy.delay(attempt, retry_after_seconds(response.headers))
             if wait is None or not self._fits(wait):
                 return response  # the caller turns the last answer into a clear error
             response.close()

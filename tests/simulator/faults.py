@@ -97,18 +97,19 @@ class FaultQueue:
             self._faults.clear()
 
 
-def retry_after_header(params):
-    """Retry-After from retry_after=<seconds> or retry_after="http-date" (+retry_after_seconds)."""
+def retry_after_header(params, now=None):
+    """Retry-After from retry_after=<seconds> or retry_after="http-date" (+retry_after_seconds);
+    ``now`` is the clock of the answer's Date header (the tenant's Graph clock)."""
     value = params.get("retry_after")
     if value is None:
         return {}
     if value == "http-date":
-        when = time.time() + float(params.get("retry_after_seconds", 0))
+        when = (time.time() if now is None else now) + float(params.get("retry_after_seconds", 0))
         return {"Retry-After": email.utils.formatdate(when, usegmt=True)}
     return {"Retry-After": str(int(value))}
 
 
-def replacement_response(fault, endpoint, request_id, client_request_id):
+def replacement_response(fault, endpoint, request_id, client_request_id, now=None):
     """The answer for status/html/empty faults, shaped like the endpoint's own errors."""
     params = fault.params
     if fault.kind == "html":
@@ -118,7 +119,7 @@ def replacement_response(fault, endpoint, request_id, client_request_id):
         return Response(int(params.get("status", 200)), b"",
                         {"Content-Type": "application/json; charset=utf-8"})
     status = int(params["status"])
-    headers = retry_after_header(params)
+    headers = retry_after_header(params, now)
     if status in (204, 304):
         return Response.empty(status, headers)
     message = params.get("message")

@@ -98,10 +98,12 @@ class Handler(BaseHTTPRequestHandler):
     def version_string(self):
         return self.server_version
 
+    def _answer_time(self):
+        """Now on the clock of this answer: the simulated clock plus the tenant's Graph offset."""
+        return self.sim.clock.now() + getattr(self, "_clock_offset", 0.0)
+
     def date_time_string(self, timestamp=None):
-        # The Date header runs on the simulated clock, plus the tenant's own Graph clock offset.
-        offset = getattr(self, "_clock_offset", 0.0)
-        return email.utils.formatdate(self.sim.clock.now() + offset, usegmt=True)
+        return email.utils.formatdate(self._answer_time(), usegmt=True)
 
     def log_message(self, format, *args):  # the request log replaces stderr chatter
         pass
@@ -135,7 +137,7 @@ class Handler(BaseHTTPRequestHandler):
         handled = None  # the status the endpoint produced when it did the work
         if kind in ("status", "html", "empty"):
             response = replacement_response(call.fault, endpoint, call.request_id,
-                                            call.client_request_id)
+                                            call.client_request_id, self._answer_time())
         else:
             response = self._run(handler, call, is_graph)
             handled = response.status
@@ -153,7 +155,7 @@ class Handler(BaseHTTPRequestHandler):
                 time.sleep(float(params.get("delay", 5)))
             else:
                 response = replacement_response(call.fault, endpoint, call.request_id,
-                                                call.client_request_id)
+                                                call.client_request_id, self._answer_time())
         if is_graph:
             response.headers.setdefault("request-id", call.request_id)
         else:
