@@ -255,15 +255,14 @@ class SyncWorkflow:
                        "again." % (what, exc.message), None, exc)
         return triggered_since(settings, self.clock.at(first_sent))
 
-    def _retry_lost(self, attempt, lost):
+    def _retry_lost(self, lost_answers, lost):
         """Sleep before sending the request again after Graph showed no trigger; else fail."""
-        policy = RetryPolicy(max_retries=self.graph.max_retries)
-        wait = policy.delay(attempt)
+        wait = RetryPolicy(max_retries=self.graph.max_retries).delay(lost_answers)
         if wait is None or wait >= self._remaining():
             self._fail("Gave up after %d sync requests, and the settings show no sync started by this task "
                        "(last manual trigger %s). The last one: %s"
-                       % (attempt, format_timestamp(self.settings.last_manual_trigger) or "never", lost.message),
-                       None, lost, attempts=attempt)
+                       % (lost_answers, format_timestamp(self.settings.last_manual_trigger) or "never",
+                          lost.message), None, lost, attempts=lost_answers)
         self.clock.sleep(wait)
 
     def _request(self):
@@ -277,21 +276,22 @@ class SyncWorkflow:
         return outcome, retry_after, None
 
     def _sync(self):
-        attempt = 0
+        lost_answers = 0
         unsettled_since = None  # monotonic moment of the first request whose effect is unknown
         while True:
-            attempt += 1
             sent = self.clock.monotonic()
             outcome, retry_after, lost = self._request()
             if outcome == TRIGGERED:
-                return self._triggered(unsettled_since or sent)
-            if lost is not None and unsettled_since is None:
-                unsettled_since = sent
+                return self._triggered(sent if unsettled_since is None else unsettled_since)
+            if lost is not None:
+                lost_answers += 1
+                if unsettled_since is None:
+                    unsettled_since = sent
             if unsettled_since is not None:
                 if self._decide_by_reading(unsettled_since, lost):
                     return self._triggered(unsettled_since, read_since=True)
                 if lost is not None:
-                    self._retry_lost(attempt, lost)
+                    self._retry_lost(lost_answers, lost)
                     continue
                 unsettled_since = None  # Graph refused this one and shows no trigger of ours
             if outcome == IN_PROGRESS:
