@@ -31,7 +31,7 @@ matrix_python = $(if $(filter $(MATRIX_CORES_PY312),$(1)),$(or $(PYTHON_312),$(e
 MATRIX := $(TMP)/matrix
 MATRIX_JOBS ?= 2
 
-.PHONY: demo test test-load test-matrix bench unit integration venv collection clean gates $(addprefix gate-,$(GATES)) \
+.PHONY: demo test test-oldest-deps oldest-pins-changed test-load test-matrix bench unit integration venv collection clean gates $(addprefix gate-,$(GATES)) \
 	$(addprefix test-core-,$(MATRIX_CORES) $(MATRIX_CORES_PY312))
 
 ## demo: sync, then report the settings (simulator, or a real tenant when AZURE_* is set)
@@ -42,8 +42,28 @@ demo: collection
 test: collection
 	$(BIN)/python -m pytest
 	$(MAKE) --no-print-directory test-matrix
+	$(MAKE) --no-print-directory test-oldest-deps
 	$(MAKE) --no-print-directory test-load
 	tools/gates/all.sh
+
+## test-oldest-deps: the authentication tests (certificate, client secret and every other auth_method) and the
+## settings tests again, in .tmp/oldest-deps with exactly the oldest msal and requests requirements.txt admits
+## (OLDEST_PINS overrides them)
+OLDEST := $(TMP)/oldest-deps
+OLDEST_PINS ?= $(shell sed -n 's/^\(msal\|requests\)>=\([0-9.]*\).*/\1==\2/p' requirements.txt)
+OLDEST_TESTS := tests/integration/test_authentication.py tests/integration/test_windows_autopilot_settings.py
+test-oldest-deps: collection $(OLDEST)/.installed
+	$(OLDEST)/bin/python -c 'import msal, requests; print("oldest deps: msal", msal.__version__, "requests", requests.__version__)'
+	$(OLDEST)/bin/python -m pytest $(OLDEST_TESTS) -n 2 -q
+
+# Rebuilt only when the requirements or the pins change, so repeated runs stay quick.
+OLDEST_STALE := $(shell test "$$(cat $(OLDEST)/.installed 2>/dev/null)" = "$(OLDEST_PINS)" || echo stale)
+$(OLDEST)/.installed: requirements.txt requirements-test.txt $(if $(OLDEST_STALE),oldest-pins-changed)
+	rm -rf $(OLDEST) && $(PYTHON) -m venv $(OLDEST)
+	$(OLDEST)/bin/pip install --quiet -r requirements-test.txt $(OLDEST_PINS)
+	echo "$(OLDEST_PINS)" > $@
+
+oldest-pins-changed:
 
 ## test-load: 200 simulated tenants, forks 50, two runs (figures in tests/load/last_run.json)
 test-load: collection

@@ -129,7 +129,7 @@ options:
     type: path
 requirements:
   - python >= 3.8
-  - msal >= 1.29.0
+  - msal >= 1.35.0
   - requests >= 2.25.0
 notes:
   - The app needs the Microsoft Graph application permission

@@ -29,11 +29,20 @@ from ansible_collections.intune.autopilot.plugins.module_utils.errors import (
     MissingLibraryError,
     scrub,
 )
-from ansible_collections.intune.autopilot.plugins.module_utils.msal_http import MsalHttpClient
+from ansible_collections.intune.autopilot.plugins.module_utils.msal_http import MsalHttpClient, is_discovery
 from ansible_collections.intune.autopilot.plugins.module_utils.transport import response_ids
 
 # ``expires_on`` is a Unix time, or None when unknown (a token given by the user).
 AccessToken = namedtuple("AccessToken", ["value", "expires_on"])
+
+
+# The oldest msal that works for every auth_method: before 1.35.0 MSAL does not
+# work out a certificate's thumbprint from public_certificate itself.
+MSAL_FLOOR = (1, 35, 0)
+
+
+def _version(text):
+    return tuple(int(part) for part in re.findall(r"\d+", str(text))[:3])
 
 
 def import_msal():
@@ -41,6 +50,13 @@ def import_msal():
         import msal
     except ImportError:
         raise MissingLibraryError("msal")
+    found = getattr(msal, "__version__", "0")
+    if _version(found) < MSAL_FLOOR:
+        raise AuthenticationError(
+            "intune.autopilot needs msal %s or later; this Python has msal %s. Upgrade it where the module "
+            "runs (pip install 'msal>=%s')." % (".".join(map(str, MSAL_FLOOR)), found,
+                                                ".".join(map(str, MSAL_FLOOR))),
+            library="msal", version=found)
     return msal
 
 
@@ -97,6 +113,14 @@ def describe_entra_error(result, tenant=None, client_id=None, secrets=(), author
     )
 
 
+def _expires_on(expires_in):
+    """Unix time a token expires from its ``expires_in``; None when absent or not a number."""
+    try:
+        return time.time() + int(float(expires_in)) if expires_in else None
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
 class StaticTokenProvider:
     """A token obtained elsewhere: no MSAL, nothing to refresh."""
 
@@ -132,27 +156,46 @@ class _MsalProvider:
             result = self._acquire()
         except AutopilotError:
             raise
-        except ValueError as exc:
-            # MSAL raises ValueError when the authority's OpenID configuration
-            # cannot be read and Entra gave no explanation (MsalHttpClient
-            # turns Entra's own answers into clear errors before this).
-            raise AuthenticationError(
-                "Could not read the OpenID configuration of %s: %s. Check tenant_id, cloud and "
-                "authority_host." % (self._settings.authority, scrub(str(exc)[:200], self._settings.secrets)),
-                authority=self._settings.authority)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            # MSAL raises ValueError (JSON errors included) for answers it cannot
+            # use and for credentials it refuses, and may trip over an answer of
+            # the wrong shape; say where it happened.
+            raise self._unusable(scrub(str(exc)[:200], self._settings.secrets))
         except self._msal.exceptions.MsalServiceError:
             # MSAL's own error for an answer it cannot use, such as a 5xx left
             # after the transport's retries ("HTTP Error: 503").
             raise self._unavailable()
         if result and result.get("access_token"):
-            expires_in = result.get("expires_in")
-            expires_on = time.time() + int(expires_in) if expires_in else None
-            return AccessToken(result["access_token"], expires_on)
+            if not isinstance(result["access_token"], str):
+                raise self._unusable("access_token is not a string but %s" % type(result["access_token"]).__name__)
+            return AccessToken(result["access_token"], _expires_on(result.get("expires_in")))
         status = getattr(self._http.last_response, "status_code", None)
         if status == 429 or (status or 0) >= 500:
             raise self._unavailable()
         raise describe_entra_error(result or {}, self._settings.tenant_id, self._settings.client_id,
                                    self._settings.secrets, self._settings.authority_host)
+
+    def _where(self):
+        """Where the last token exchange went: (what, hint) for a message."""
+        url = self._http.last_url
+        if url is None:
+            return None, None
+        host = url.split("/")[2] if "://" in url else url
+        if is_discovery(url):
+            return ("the OpenID configuration of %s" % self._settings.authority,
+                    "Check tenant_id, cloud and authority_host")
+        return ("the answer of the token endpoint at %s" % host,
+                "A proxy may have answered instead of Entra ID: check HTTPS_PROXY/NO_PROXY and authority_host")
+
+    def _unusable(self, detail):
+        what, hint = self._where()
+        status = getattr(self._http.last_response, "status_code", None)
+        if what is None:
+            return AuthenticationError("MSAL refused the credential before sending any request: %s." % detail,
+                                       authority=self._settings.authority)
+        return AuthenticationError(
+            "Could not use %s%s: %s. %s." % (what, " (HTTP %s)" % status if status else "", detail, hint),
+            status=status, authority=self._settings.authority, **response_ids(self._http.last_response))
 
     def _unavailable(self):
         """Entra ID throttled or failed even after the transport's retries."""
@@ -216,6 +259,13 @@ class ManagedIdentityProvider(_MsalProvider):
     def _forget(self):
         # The client caches its token; a new client skips the one Graph rejected.
         self._client = None
+
+    def _where(self):
+        url = self._http.last_url
+        endpoint = url.split("?")[0] if url else "the managed identity endpoint of this host"
+        return ("the answer of the managed identity endpoint %s" % endpoint,
+                "Check that this host has a managed identity (IDENTITY_ENDPOINT, MSI_ENDPOINT) and that "
+                "client_id names one assigned to it")
 
 
 class FederatedTokenFile:

@@ -19,9 +19,20 @@ SYNC_PATH = SETTINGS_PATH + "/sync"
 # Microsoft: at least 10 minutes between two manual syncs; earlier ones get 429.
 MANUAL_SYNC_INTERVAL = datetime.timedelta(minutes=10)
 
+# syncStatus values (windowsAutopilotSyncStatus). What each means to this collection:
+# - inProgress: a sync is running; the only status that counts as "running".
+# - completed / failed: the last sync ended so; after our trigger they count only
+#   once the sync has been seen through (see TriggeredSync), never as read.
+# - unknown: Graph has no status (typically no sync yet): not running, not finished.
+# - unknownFutureValue, or any value this collection does not know: Graph's
+#   marker for a status newer than this API; treated like unknown, with a warning.
+SYNC_UNKNOWN = "unknown"
 SYNC_IN_PROGRESS = "inProgress"
 SYNC_COMPLETED = "completed"
 SYNC_FAILED = "failed"
+SYNC_UNKNOWN_FUTURE = "unknownFutureValue"
+KNOWN_STATUSES = (SYNC_UNKNOWN, SYNC_IN_PROGRESS, SYNC_COMPLETED, SYNC_FAILED)
+FINAL_STATUSES = (SYNC_COMPLETED, SYNC_FAILED)
 
 UTC = datetime.timezone.utc
 
@@ -47,6 +58,7 @@ def parse_timestamp(value):
     if year <= 1:
         return None
     fraction = (match.group(7) or "0")[:6].ljust(6, "0")
+    # datetime() raises ValueError for impossible dates such as 2026-02-30.
     moment = datetime.datetime(year, month, day, hour, minute, second, int(fraction), tzinfo=UTC)
     if match.group(9):
         offset = datetime.timedelta(hours=int(match.group(10)), minutes=int(match.group(11)))
@@ -65,8 +77,37 @@ def format_timestamp(moment):
     return text + "Z"
 
 
-def utc_now():
-    return datetime.datetime.now(UTC)
+class MalformedSettings(ValueError):
+    """A settings property Graph sent that cannot be used; names the property and the value."""
+
+    def __init__(self, name, value, problem):
+        super(MalformedSettings, self).__init__(
+            "%s %s" % (name, "is missing" if problem is None else "is %r, %s" % (value, problem)))
+        self.name = name
+        self.value = value
+
+
+def _timestamp_property(body, name):
+    if name not in body:
+        raise MalformedSettings(name, None, None)
+    value = body[name]
+    if value is not None and not isinstance(value, str):
+        raise MalformedSettings(name, value, "not a timestamp string")
+    try:
+        return parse_timestamp(value)
+    except ValueError as exc:
+        raise MalformedSettings(name, value, "not a valid date and time (%s)" % exc)
+
+
+def _text_property(body, name, required=True):
+    if name not in body:
+        if required:
+            raise MalformedSettings(name, None, None)
+        return None
+    value = body[name]
+    if value is not None and not isinstance(value, str):
+        raise MalformedSettings(name, value, "not a string")
+    return value
 
 
 class AutopilotSettings:
@@ -80,17 +121,35 @@ class AutopilotSettings:
 
     @classmethod
     def from_graph(cls, body):
-        body = body or {}
+        """Parse Graph's JSON object; raise MalformedSettings for anything the rules cannot use."""
         return cls(
-            id=body.get("id"),
-            last_sync=parse_timestamp(body.get("lastSyncDateTime")),
-            last_manual_trigger=parse_timestamp(body.get("lastManualSyncTriggerDateTime")),
-            sync_status=body.get("syncStatus"),
+            id=_text_property(body, "id", required=False),
+            last_sync=_timestamp_property(body, "lastSyncDateTime"),
+            last_manual_trigger=_timestamp_property(body, "lastManualSyncTriggerDateTime"),
+            sync_status=_text_property(body, "syncStatus"),
         )
 
     @property
     def in_progress(self):
         return self.sync_status == SYNC_IN_PROGRESS
+
+    @property
+    def status_known(self):
+        """False for unknownFutureValue or any status newer than this collection."""
+        return self.sync_status is None or self.sync_status in KNOWN_STATUSES
+
+    def warnings(self):
+        """What a user should know about these settings: a failed last sync, a status we cannot read."""
+        if self.sync_status == SYNC_FAILED:
+            # Loud on purpose: a scheduled job must not stay green over a failed sync.
+            return ["The last Windows Autopilot sync of this tenant failed (last sync %s). Check the Windows "
+                    "Autopilot devices page in Intune, then sync again."
+                    % (format_timestamp(self.last_sync) or "never")]
+        if self.status_known:
+            return []
+        return ["Graph reports syncStatus %r, which this collection does not know (unknownFutureValue is "
+                "Graph's marker for a status newer than its API version): it is treated as neither running "
+                "nor finished, and predictions may be wrong." % self.sync_status]
 
     def manual_sync_allowed_at(self, now):
         """When the 10-minute window after the last manual trigger ends; None if already over."""
@@ -118,7 +177,7 @@ class AutopilotSettings:
         }
 
     def state_result(self, now):
-        """The settings plus what they imply now, as module return values."""
+        """The settings plus what they imply now (on Graph's clock), as module return values."""
         return {
             "autopilot_settings": self.to_result(),
             "sync_status": self.sync_status,
@@ -136,9 +195,11 @@ RECENTLY_SYNCED = "recently_synced"
 
 OUTCOME_BY_STATUS = {204: TRIGGERED, 409: IN_PROGRESS, 429: THROTTLED}
 
-# The trigger we sent shows in lastManualSyncTriggerDateTime; allow for a
-# clock difference between this host and Graph when recognising it.
-CLOCK_TOLERANCE = datetime.timedelta(minutes=2)
+# Graph stamps lastManualSyncTriggerDateTime in its back end, which may be a
+# moment behind the Date of its front door; a trigger this much before our
+# first request (on Graph's clock) still counts as ours. Another trigger in so
+# short a time would have made Graph refuse ours.
+TRIGGER_TOLERANCE = datetime.timedelta(seconds=2)
 
 
 def predict_outcome(settings, now, skip_if_synced_within=0):
@@ -161,11 +222,42 @@ def throttle_ends_at(retry_after, settings, now):
     return None
 
 
-def sync_finished(settings, triggered_at):
-    """True once the settings show a finished sync that started with our trigger."""
-    if settings.sync_status not in (SYNC_COMPLETED, SYNC_FAILED):
-        return False
-    if triggered_at is None:
-        return True
-    seen = settings.last_manual_trigger
-    return seen is not None and seen >= triggered_at - CLOCK_TOLERANCE
+def triggered_since(settings, sent_at):
+    """True if the settings show a manual trigger at or after ``sent_at`` (Graph's clock)."""
+    trigger = settings.last_manual_trigger
+    return trigger is not None and trigger >= sent_at - TRIGGER_TOLERANCE
+
+
+class TriggeredSync:
+    """The sync this task started, and whether it has been seen through.
+
+    ``sent_at`` is when the first sync request of the task left, on Graph's
+    clock; ``status_before`` is the status read before it, if any. Graph may
+    show the new trigger while syncStatus still says the previous ``completed``
+    for a while, so a final status counts only when the sync has been seen
+    through: lastSyncDateTime at or after the trigger, or a status change seen
+    after it (inProgress seen, or a final status other than the one before).
+    """
+
+    def __init__(self, sent_at, status_before=None):
+        self.sent_at = sent_at
+        self.status_before = status_before
+        self.seen_running = False
+
+    def started_at(self, settings):
+        """Graph's own time of our trigger when the settings show it, else when we sent it."""
+        if triggered_since(settings, self.sent_at):
+            return settings.last_manual_trigger
+        return self.sent_at
+
+    def finished(self, settings):
+        """Look at freshly read settings; True once our sync is seen through."""
+        status = settings.sync_status
+        if status == SYNC_IN_PROGRESS:
+            self.seen_running = True
+            return False
+        if settings.last_sync is not None and settings.last_sync >= self.started_at(settings):
+            return True
+        if status not in FINAL_STATUSES:
+            return False
+        return self.seen_running or (self.status_before is not None and status != self.status_before)

@@ -1,42 +1,21 @@
 # -*- coding: utf-8 -*-
 # Copyright: intune.autopilot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The Autopilot calls on Graph: read the settings, request a sync, poll."""
+"""The Autopilot calls on Graph: read the settings, request a sync; and Graph's clock."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
-
-import time
 
 from ansible_collections.intune.autopilot.plugins.module_utils.autopilot import (
     OUTCOME_BY_STATUS,
     SETTINGS_PATH,
     SYNC_PATH,
     AutopilotSettings,
-    utc_now,
+    MalformedSettings,
 )
 from ansible_collections.intune.autopilot.plugins.module_utils.errors import GraphError
 from ansible_collections.intune.autopilot.plugins.module_utils.retry import RetryPolicy
-
-
-class Clock:
-    """Wall time for Graph timestamps, monotonic time for deadlines, and sleep."""
-
-    now = staticmethod(utc_now)
-    monotonic = staticmethod(time.monotonic)
-    sleep = staticmethod(time.sleep)
-
-
-def sync_retry_policy(max_retries):
-    """How the sync POST may be retried.
-
-    Only 503/504 and connection errors, and at most once: if the first POST
-    did start a sync, the repeat gets 409 or 429, which are handled as
-    outcomes. A 429 is never retried here: for this action it is the
-    documented 10-minute rule, not transient throttling.
-    """
-    return RetryPolicy(max_retries=min(1, max_retries), statuses=(503, 504), connection_errors=True)
 
 
 class AutopilotGraph:
@@ -44,17 +23,41 @@ class AutopilotGraph:
 
     def __init__(self, client, max_retries):
         self._client = client
-        self._sync_retry = sync_retry_policy(max_retries)
+        self.max_retries = max_retries
+        # The transport never repeats the sync request once it may have reached
+        # Graph (5xx, reset, read timeout): the sync workflow decides such a
+        # lost answer by reading the settings. Only a failure to connect at
+        # all, which sent nothing, is retried here. A 429 is the 10-minute
+        # rule, an outcome, not transient throttling.
+        self._sync_retry = RetryPolicy(max_retries=max_retries, statuses=(), connection_errors=False)
+
+    @property
+    def clock(self):
+        """Graph's clock (GraphClock), fed by every answer of this client."""
+        return self._client.clock
+
+    def limit_retries_to(self, deadline):
+        """No retry wait may pass this monotonic moment (the task's wait_timeout)."""
+        self._client.limit_retries_to(deadline)
 
     def read_settings(self):
         response = self._client.get(SETTINGS_PATH)
         if not isinstance(response.body, dict):
             raise GraphError(
-                "Microsoft Graph answered HTTP %s with an empty body where the Autopilot settings were "
+                "Microsoft Graph answered HTTP %s with %s where the Autopilot settings object was "
                 "expected. A proxy may have answered instead of Graph: check HTTPS_PROXY/NO_PROXY and "
-                "graph_endpoint." % response.status,
+                "graph_endpoint." % (response.status, "an empty body" if response.body is None
+                                     else "a JSON %s" % type(response.body).__name__),
                 status=response.status, code="EmptyResponse", request_id=response.request_id)
-        return AutopilotSettings.from_graph(response.body)
+        try:
+            return AutopilotSettings.from_graph(response.body)
+        except MalformedSettings as exc:
+            raise GraphError(
+                "Microsoft Graph sent Autopilot settings that cannot be used: %s. This is a fault on "
+                "Microsoft's side; run the task again later, and quote request-id %s to Microsoft "
+                "support if it persists." % (exc, response.request_id),
+                status=response.status, code="MalformedResponse", request_id=response.request_id,
+                date=response.headers.get("Date"))
 
     def request_sync(self):
         """POST the sync; return (outcome, Retry-After seconds or None)."""

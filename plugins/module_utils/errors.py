@@ -75,7 +75,13 @@ class AuthenticationError(AutopilotError):
 
 
 class TransportError(AutopilotError):
-    """The HTTP exchange itself failed: TLS, DNS, connection, timeout."""
+    """The HTTP exchange itself failed: TLS, DNS, connection, timeout.
+
+    ``sent`` is True when the request may have reached the server before the
+    failure (a reset or a read timeout), so the server may have acted on it.
+    """
+
+    sent = False
 
 
 class GraphError(AutopilotError):

@@ -11,7 +11,8 @@ import json
 import re
 
 from ansible_collections.intune.autopilot.plugins.module_utils.errors import GraphError, scrub
-from ansible_collections.intune.autopilot.plugins.module_utils.retry import parse_retry_after
+from ansible_collections.intune.autopilot.plugins.module_utils.graph_clock import GraphClock
+from ansible_collections.intune.autopilot.plugins.module_utils.retry import retry_after_seconds
 from ansible_collections.intune.autopilot.plugins.module_utils.token_claims import unverified_claims
 from ansible_collections.intune.autopilot.plugins.module_utils.transport import response_ids
 
@@ -46,7 +47,7 @@ class GraphResponse:
 
     @property
     def retry_after(self):
-        return parse_retry_after(self.headers.get("Retry-After"))
+        return retry_after_seconds(self.headers)
 
 
 def _title(html):
@@ -67,12 +68,18 @@ def _decode_json(response):
 class GraphClient:
     """Calls Graph with a token from ``token_provider`` over ``transport``."""
 
-    def __init__(self, settings, transport, token_provider, on_token=None):
+    def __init__(self, settings, transport, token_provider, on_token=None, clock=None):
         self._settings = settings
         self._transport = transport
         self._tokens = token_provider
         self._on_token = on_token
         self._token = None
+        # Fed with the Date of every Graph answer: the time rules run on Graph's clock.
+        self.clock = clock or GraphClock()
+
+    def limit_retries_to(self, deadline):
+        """No retry wait of any later request (Graph or token) may pass this monotonic moment."""
+        self._transport.deadline = deadline
 
     @property
     def token_claims(self):
@@ -102,13 +109,13 @@ class GraphClient:
         if body is not None:
             kwargs["json"] = body
         headers["Authorization"] = self._bearer()
-        response = self._transport.request(method, url, headers=headers, **kwargs)
+        response = self._send(method, url, headers, kwargs)
         if self._worth_a_new_token(response.status_code):
             # A cached token can expire or be revoked between acquisition and
             # use, or predate a permission grant: get a new one once, then let
             # a second refusal fail clearly.
             headers["Authorization"] = self._bearer(force_refresh=True)
-            response = self._transport.request(method, url, headers=headers, **kwargs)
+            response = self._send(method, url, headers, kwargs)
 
         try:
             payload = _decode_json(response)
@@ -117,6 +124,11 @@ class GraphClient:
         if 200 <= response.status_code < 300 or response.status_code in accept:
             return GraphResponse(response.status_code, payload, response.headers)
         raise self._error(response, payload)
+
+    def _send(self, method, url, headers, kwargs):
+        response = self._transport.request(method, url, headers=headers, **kwargs)
+        self.clock.observe(response.headers.get("Date"))
+        return response
 
     def _worth_a_new_token(self, status):
         if status == 401:
@@ -148,6 +160,12 @@ class GraphClient:
             % (self.url("").rstrip("/"), detail, response.status_code, hint),
             status=response.status_code, code="NonJsonResponse", **response_ids(response))
 
+    def _audience_hint(self):
+        cloud = self._settings.cloud
+        return ("The token is for %s (cloud=%s), which the Graph at %s does not accept: set cloud to the "
+                "cloud that graph_endpoint belongs to"
+                % (cloud.graph_endpoint, cloud.name, self._settings.graph_endpoint))
+
     def _error(self, response, payload):
         error = (payload or {}).get("error") if isinstance(payload, dict) else None
         error = error if isinstance(error, dict) else {}
@@ -156,6 +174,8 @@ class GraphClient:
         status = response.status_code
         hint = (_GIVEN_TOKEN_REJECTED if status == 401 and not self._tokens.refreshable
                 else _STATUS_HINTS.get(status))
+        if status == 401 and self._tokens.refreshable and "audience" in (graph_message or "").lower():
+            hint = self._audience_hint()
         if hint is None and status >= 500:
             hint = "Microsoft Graph had a server-side problem; try again later"
         summary = "Graph answered %s%s%s" % (status, " %s" % code if code else "",
@@ -165,5 +185,5 @@ class GraphClient:
         if attempts > 1:
             message += " (%d attempts)" % attempts
         return GraphError(message, status=status, code=code, graph_message=graph_message,
-                          retry_after=parse_retry_after(response.headers.get("Retry-After")),
+                          retry_after=retry_after_seconds(response.headers),
                           **response_ids(response))

@@ -92,6 +92,11 @@ class GraphModule:
         secrets = self.settings.secrets if self.settings else []
         self.ansible.fail_json(msg=scrub(error.message, secrets), **error.to_result())
 
+    def warn_all(self, warnings):
+        # AnsibleModule.warn, not a "warnings" result key (deprecated in ansible-core 2.19).
+        for warning in warnings:
+            self.ansible.warn(warning)
+
     def exit_json(self, **result):
         self.ansible.exit_json(**result)
 

@@ -69,12 +69,17 @@ class MsalHttpClient:
         self._cache = cache
         self._on_discovery_error = on_discovery_error
         self.last_response = None  # the last real answer, to explain failures MSAL hides
+        self.last_url = None  # the last URL asked, to say where a failure happened
 
     def post(self, url, **kwargs):
+        self.last_url = url
+        self.last_response = None
         self.last_response = self._transport.post(url, **kwargs)
         return self.last_response
 
     def get(self, url, **kwargs):
+        self.last_url = url
+        self.last_response = None
         if not url.endswith(DISCOVERY_SUFFIX) or kwargs.get("params"):
             self.last_response = self._transport.get(url, **kwargs)
             return self.last_response
@@ -96,6 +101,10 @@ class MsalHttpClient:
 
     def close(self):
         self._transport.close()
+
+
+def is_discovery(url):
+    return bool(url) and url.split("?")[0].endswith(DISCOVERY_SUFFIX)
 
 
 def _is_oauth_error(document):

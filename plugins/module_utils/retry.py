@@ -11,6 +11,8 @@ import random
 import time
 from email.utils import parsedate_to_datetime
 
+from ansible_collections.intune.autopilot.plugins.module_utils.graph_clock import parse_http_date
+
 # Graph's documented transient answers. 500 is left out on purpose: Graph
 # uses it for real server bugs that a retry does not fix.
 TRANSIENT_STATUSES = frozenset((429, 503, 504))
@@ -41,6 +43,13 @@ def parse_retry_after(value, now=None):
         return None
     now = time.time() if now is None else now
     return max(0.0, when.timestamp() - now)
+
+
+def retry_after_seconds(headers):
+    """Seconds from an answer's ``Retry-After``; an HTTP-date counts from the answer's own
+    ``Date`` (the server's clock), this host's clock only when there is none."""
+    headers = headers or {}
+    return parse_retry_after(headers.get("Retry-After"), now=parse_http_date(headers.get("Date")))
 
 
 class RetryPolicy:

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: intune.autopilot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Which tenant a task really reached, what its token may do, and what deserves a warning.
+"""Which tenant a task really reached, and what its token may do.
 
 Everything comes from what the task already holds: the authority's OpenID
 configuration (cached on disk by msal_http when the token was requested) and
@@ -16,7 +16,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.intune.autopilot.plugins.module_utils.autopilot import RECENTLY_SYNCED, SYNC_FAILED
+from ansible_collections.intune.autopilot.plugins.module_utils.autopilot import RECENTLY_SYNCED
 from ansible_collections.intune.autopilot.plugins.module_utils.disk_cache import DiskCache
 from ansible_collections.intune.autopilot.plugins.module_utils.errors import GraphError, WorkflowError
 from ansible_collections.intune.autopilot.plugins.module_utils.graph_client import _STATUS_HINTS
@@ -68,17 +68,6 @@ def identity_result(client, settings):
         "tenant_id": resolved_tenant_id(settings, claims),
         "graph_permissions": token_roles(claims),
     }
-
-
-def failed_sync_warning(result):
-    """The warning for a module result whose last sync status read is ``failed``, else None."""
-    settings = result.get("autopilot_settings") or {}
-    status = settings.get("sync_status", result.get("sync_status"))
-    if status != SYNC_FAILED:
-        return None
-    return ("The last Windows Autopilot sync of this tenant failed (last sync %s). Check the Windows "
-            "Autopilot devices page in Intune, then sync again."
-            % (settings.get("last_sync_date_time") or "never"))
 
 
 def _forbidden_prediction(client, result):

@@ -29,7 +29,7 @@ except ImportError:  # reported by the module base with missing_required_lib
     _SessionBase = object
 
 from ansible_collections.intune.autopilot.plugins.module_utils.errors import TransportError
-from ansible_collections.intune.autopilot.plugins.module_utils.retry import RetryPolicy, parse_retry_after
+from ansible_collections.intune.autopilot.plugins.module_utils.retry import RetryPolicy, retry_after_seconds
 
 USER_AGENT = "intune.autopilot/0.1.0"
 
@@ -45,13 +45,20 @@ class Transport(_SessionBase):
     ``http_client``; callers may add ``retry=RetryPolicy(...)``.
     """
 
-    def __init__(self, verify=True, timeout=30, retry=None, sleep=time.sleep):
+    def __init__(self, verify=True, timeout=30, retry=None, sleep=time.sleep, monotonic=time.monotonic):
         super(Transport, self).__init__()
         self.tls_verify = verify
         self.request_timeout = timeout
         self.default_retry = retry or RetryPolicy()
         self.sleep = sleep
+        self.monotonic = monotonic
+        # A monotonic moment no retry wait may pass (the task's wait_timeout), or None.
+        self.deadline = None
         self.headers["User-Agent"] = USER_AGENT
+
+    def _fits(self, wait):
+        """True if a retry after ``wait`` seconds still starts before the deadline."""
+        return self.deadline is None or self.monotonic() + wait < self.deadline
 
     def request(self, method, url, retry=None, **kwargs):
         # Passed per request because requests lets REQUESTS_CA_BUNDLE override
@@ -73,15 +80,15 @@ class Transport(_SessionBase):
                 raise self._tls_error(url, exc)
             except RequestException as exc:
                 wait = self._connection_retry_delay(policy, attempt, exc)
-                if wait is None:
+                if wait is None or not self._fits(wait):
                     raise self._connection_error(url, exc, attempt)
                 self.sleep(wait)
                 continue
             response.attempts = attempt
             if response.status_code not in policy.statuses:
                 return response
-            wait = policy.delay(attempt, parse_retry_after(response.headers.get("Retry-After")))
-            if wait is None:
+            wait = policy.delay(attempt, retry_after_seconds(response.headers))
+            if wait is None or not self._fits(wait):
                 return response  # the caller turns the last answer into a clear error
             response.close()
             self.sleep(wait)
@@ -90,8 +97,7 @@ class Transport(_SessionBase):
     def _connection_retry_delay(policy, attempt, exc):
         # A connect failure means nothing was sent: always safe to retry. A reset
         # or read timeout may hit after the server acted: only if the policy says so.
-        sent = not isinstance(exc, ConnectTimeout) and not _never_sent(exc)
-        if sent and not policy.connection_errors:
+        if may_have_been_sent(exc) and not policy.connection_errors:
             return None
         if not isinstance(exc, (RequestsConnectionError, Timeout)):
             return None
@@ -115,9 +121,12 @@ class Transport(_SessionBase):
         else:
             what = _reason(exc)
             hint = "Check the host name, network path and proxy settings (HTTPS_PROXY)."
-        return TransportError(
+        error = TransportError(
             "Could not complete the request to %s after %d attempt(s): %s. %s"
             % (_host(url), attempts, what, hint), host=_host(url), attempts=attempts)
+        # Whether the server may have received (and acted on) the request.
+        error.sent = may_have_been_sent(exc)
+        return error
 
 
 def response_ids(response):
@@ -143,9 +152,11 @@ def _causes(exc):
     return chain
 
 
-def _never_sent(exc):
-    """True when the connection could not be made at all, so the request never left."""
-    return any(type(cause).__name__ in ("NewConnectionError", "ConnectTimeoutError") for cause in _causes(exc))
+def may_have_been_sent(exc):
+    """False only when the connection could not be made at all, so the request never left."""
+    if isinstance(exc, ConnectTimeout):
+        return False
+    return not any(type(cause).__name__ in ("NewConnectionError", "ConnectTimeoutError") for cause in _causes(exc))
 
 
 _TLS_REASON = re.compile(r"certificate verify failed: (.+?)(?: \(_ssl\.c:\d+\)|'\)|\"\)|$)")

@@ -20,15 +20,23 @@ description:
     change; O(if_in_progress) and O(if_throttled) choose to skip, wait or fail instead.
   - Idempotent for scheduled runs; O(skip_if_synced_within) skips the request altogether when the
     last sync is recent.
-  - All waiting of one task (O(wait), and the V(wait) choices) is bounded by O(wait_timeout).
-  - The sync request is never blindly repeated. Only a 503, a 504 or a connection error is retried,
-    once; if the first request did start a sync, the repeat gets 409 or 429, which are handled. A
-    401, or a 403 that may come from a token issued before a permission grant, is sent once more
-    with a freshly requested token (never for a given O(access_token)).
+  - All waiting of one task (O(wait), the V(wait) choices, and every retry and honoured
+    C(Retry-After)) is bounded by O(wait_timeout); the task ends within O(wait_timeout) plus one
+    request O(timeout).
+  - The sync request is never blindly repeated. When its answer is lost (a 5xx, a connection reset or
+    read timeout after sending, an answer that is not Graph's JSON) the task reads the settings. A
+    C(lastManualSyncTriggerDateTime) at or after the moment the first request was sent, on Graph's
+    clock, means this task started the sync (RV(outcome=triggered)); otherwise the request is sent
+    again after backoff, at most O(max_retries) times. One task never starts two syncs.
+  - Every time rule (the 10-minute window, O(skip_if_synced_within), check-mode predictions, the
+    throttle wait, whether a sync has finished) runs on Graph's clock, taken from the C(Date) header
+    of its latest answer; the controller's clock may be off.
   - Least privilege (Microsoft Graph application permission)
     C(DeviceManagementServiceConfig.ReadWrite.All); C(DeviceManagementConfiguration.ReadWrite.All) is
     also accepted.
   - Warns when the last sync status read is V(failed).
+  - A 401, or a 403 that may come from a token issued before a permission grant, is sent once more
+    with a freshly requested token (never for a given O(access_token)).
 author:
   - intune.autopilot contributors (@intune-autopilot)
 extends_documentation_fragment:
@@ -58,6 +66,8 @@ options:
       - V(wait) polls every O(poll_interval) seconds until the running sync ends, then reports it
         without a change; fails if it ends as V(failed).
       - V(fail) fails the task.
+      - Only the status C(inProgress) counts as running. C(unknown), C(unknownFutureValue) and any
+        status this collection does not know count as not running; Graph's 409 decides.
     type: str
     choices: [skip, wait, fail]
     default: skip
@@ -65,8 +75,9 @@ options:
     description:
       - What to do when the last manual sync was less than 10 minutes ago (Graph answers 429).
       - V(skip) reports RV(outcome=throttled) and RV(manual_sync_allowed_at) without a change.
-      - V(wait) sleeps until the 10-minute window ends (a couple of seconds more at most) and
-        triggers the sync then.
+      - V(wait) sleeps until the 10-minute window ends on Graph's clock (two seconds more at most) and
+        triggers the sync then. When the window ends after O(wait_timeout) the task fails at once,
+        without waiting, saying when the window ends and which O(wait_timeout) would reach it.
       - V(fail) fails the task and says when a sync will be allowed.
     type: str
     choices: [skip, wait, fail]
@@ -80,13 +91,20 @@ options:
     default: 0
   wait:
     description:
-      - After triggering, poll until the sync ends. The task fails if the sync ends as V(failed).
+      - After triggering, poll until the sync has been seen through, then return. The task fails if
+        the sync ends as V(failed).
+      - Seen through means C(lastSyncDateTime) at or after the trigger, or a status change seen after
+        it (C(inProgress) seen, or a final status other than the one read before the request). A
+        C(completed) that Graph still shows from the previous sync never counts. C(unknown) and
+        C(unknownFutureValue) never count as finished.
+      - Reads the settings once before the request, to know the status before it.
     type: bool
     default: false
   wait_timeout:
     description:
-      - The most seconds one task spends waiting, in all its waits together. Past it the task fails
-        and names the last sync status seen.
+      - The most seconds one task spends waiting, in all its waits, retries and honoured
+        C(Retry-After) together. Past it the task fails and names the last sync status seen, or the
+        last failed read.
     type: int
     default: 900
   poll_interval:
@@ -145,16 +163,35 @@ outcome:
     - V(triggered) when a sync was started (or would be, in check mode), V(in_progress) when one was
       already running, V(throttled) when the last manual sync was less than 10 minutes ago,
       V(recently_synced) when O(skip_if_synced_within) skipped the request.
+    - Also returned by a failed task once it is known. After this task started a sync, every later
+      failure still returns V(triggered), with C(changed=true).
+    - Missing only from a failure where the answer to the sync request was lost and the settings
+      could not be read to tell whether Graph started it.
   returned: always
   type: str
   sample: triggered
 sync_status:
   description:
-    - The latest sync status known to the task, from Graph's answer or the settings; C(inProgress)
-      right after a trigger.
+    - The latest sync status known to the task, from Graph's answer (C(inProgress) after its 409 or
+      204) or from the settings.
+    - After this task's trigger it stays C(inProgress) until the sync has been seen through (see
+      O(wait)), even while Graph still shows the previous C(completed); RV(autopilot_settings)
+      shows Graph's raw value.
+    - Null means that nothing was read, for example after a 429 that carried C(Retry-After).
+      It is never null once the settings were read.
+    - C(unknown) is a real Graph status (no status yet), not "not read".
   returned: always
   type: str
   sample: inProgress
+graph_clock_offset:
+  description:
+    - Graph's clock minus this host's, in whole seconds, measured from the C(Date) header of Graph's
+      answers (one-second resolution). Every time rule uses Graph's clock, so an offset changes no
+      outcome; a large one is worth fixing for certificate and token lifetimes.
+    - Null when no Graph answer carried a C(Date).
+  returned: always
+  type: int
+  sample: -2
 autopilot_settings:
   description: The tenant's Windows Autopilot settings as last read, when the task read them.
   returned: when the settings were read
@@ -172,11 +209,13 @@ autopilot_settings:
       type: str
       sample: "2026-11-23T09:14:40Z"
     sync_status:
-      description: The sync status.
+      description:
+        - Graph's C(syncStatus) as read. C(unknownFutureValue) (or a status this collection does not
+          know) is treated as neither running nor finished, with a warning.
       type: str
       sample: completed
 manual_sync_allowed_at:
-  description: When the next manual sync is allowed, ISO 8601 UTC; null if unknown.
+  description: When the next manual sync is allowed (Graph's clock), ISO 8601 UTC; null if unknown.
   returned: when RV(outcome=throttled)
   type: str
   sample: "2026-11-23T09:24:40Z"
@@ -216,12 +255,11 @@ warnings:
   elements: str
 """
 
-from ansible_collections.intune.autopilot.plugins.module_utils.autopilot_graph import AutopilotGraph, Clock
+from ansible_collections.intune.autopilot.plugins.module_utils.autopilot_graph import AutopilotGraph
 from ansible_collections.intune.autopilot.plugins.module_utils.errors import ConfigurationError
 from ansible_collections.intune.autopilot.plugins.module_utils.graph_module import GraphModule
 from ansible_collections.intune.autopilot.plugins.module_utils.sync_workflow import SyncOptions, SyncWorkflow
 from ansible_collections.intune.autopilot.plugins.module_utils.tenant_identity import (
-    failed_sync_warning,
     honest_check_mode,
     identity_result,
 )
@@ -247,12 +285,10 @@ def sync_options(params):
 def sync(module):
     options = sync_options(module.params)
     graph = AutopilotGraph(module.client, module.settings.max_retries)
-    run = SyncWorkflow(graph, options, Clock(), check_mode=module.check_mode).run
+    run = SyncWorkflow(graph, options, graph.clock, check_mode=module.check_mode).run
     result = honest_check_mode(module.client, run) if module.check_mode else run()
     result.update(identity_result(module.client, module.settings))
-    warning = failed_sync_warning(result)
-    if warning:
-        module.ansible.warn(warning)
+    module.warn_all(result.pop("warnings", ()))
     module.exit_json(**result)
 
 

@@ -20,6 +20,8 @@ description:
   - Makes exactly one Graph request per run (plus the token request).
   - Warns when the last sync status is V(failed).
   - Least privilege (Microsoft Graph application permission) C(DeviceManagementServiceConfig.Read.All).
+  - RV(manual_sync_allowed) and RV(manual_sync_allowed_at) are judged on Graph's clock, from the
+    C(Date) header of its answer, so a controller clock that is off changes nothing.
 author:
   - intune.autopilot contributors (@intune-autopilot)
 extends_documentation_fragment:
@@ -99,31 +101,35 @@ autopilot_settings:
       type: str
       sample: "2026-11-23T09:14:40Z"
     sync_status:
-      description: The sync status.
+      description:
+        - The sync status. C(unknown) means Graph has no status yet (typically no sync so far).
+        - C(unknownFutureValue), or any value this collection does not know, is Graph's marker for a
+          newer status; it counts as neither running nor finished and the module warns.
       type: str
       sample: completed
-      choices: [unknown, inProgress, completed, failed]
+      choices: [unknown, inProgress, completed, failed, unknownFutureValue]
 sync_status:
   description: The sync status, the same as RV(autopilot_settings.sync_status).
   returned: success
   type: str
   sample: completed
 sync_in_progress:
-  description: Whether a sync is running now.
+  description: Whether a sync is running now, that is RV(sync_status) is C(inProgress).
   returned: success
   type: bool
   sample: false
 manual_sync_allowed:
   description:
     - Whether a manual sync would be accepted now, that is no sync is running and the last manual
-      trigger is at least 10 minutes old.
+      trigger is at least 10 minutes old, on Graph's clock (the C(Date) header of its answer), not
+      this host's.
   returned: success
   type: bool
   sample: true
 manual_sync_allowed_at:
   description:
     - When the 10-minute window after the last manual trigger ends, ISO 8601 UTC.
-    - Null when that window is already over.
+    - Null when that window is already over (on Graph's clock).
   returned: success
   type: str
   sample: "2026-11-23T09:24:40Z"
@@ -161,25 +167,31 @@ warnings:
   returned: when there are any
   type: list
   elements: str
+graph_clock_offset:
+  description:
+    - Graph's clock minus this host's, in whole seconds, measured from the C(Date) header of Graph's
+      answer (one-second resolution). The module's time rules use Graph's clock, so an offset changes
+      no result; a large one is worth fixing for certificate and token lifetimes.
+    - Null when Graph's answer carried no C(Date).
+  returned: success
+  type: int
+  sample: 0
 """
 
-from ansible_collections.intune.autopilot.plugins.module_utils.autopilot import utc_now
 from ansible_collections.intune.autopilot.plugins.module_utils.autopilot_graph import AutopilotGraph
 from ansible_collections.intune.autopilot.plugins.module_utils.graph_module import GraphModule
 from ansible_collections.intune.autopilot.plugins.module_utils.tenant_identity import (
-    failed_sync_warning,
     identity_result,
 )
 
 
 def report(module):
-    settings = AutopilotGraph(module.client, module.settings.max_retries).read_settings()
-    result = settings.state_result(utc_now())
+    graph = AutopilotGraph(module.client, module.settings.max_retries)
+    settings = graph.read_settings()
+    module.warn_all(settings.warnings())
+    result = settings.state_result(graph.clock.now())
     result.update(identity_result(module.client, module.settings))
-    warning = failed_sync_warning(result)
-    if warning:
-        module.ansible.warn(warning)
-    module.exit_json(changed=False, **result)
+    module.exit_json(changed=False, graph_clock_offset=graph.clock.offset_seconds(), **result)
 
 
 def main():

@@ -9,7 +9,7 @@ DEMO_CLIENT_ID = "5e7d9c1b-2a3f-4b6c-8d9e-0f1a2b3c4d5e"
 DEMO_CLIENT_SECRET = "demo-only-secret-not-for-production"  # published on purpose: demo only
 
 _TENANT_KEYS = ("tenant_id", "domain", "intune", "throttle_seconds", "sync_seconds",
-                "sync_result", "sync_retry_after", "settings")
+                "sync_result", "sync_retry_after", "settings", "clock_offset", "status_lag", "cloud")
 
 
 def demo_config(now=None):

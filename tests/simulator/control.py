@@ -6,7 +6,7 @@ import json
 import re
 
 from .responses import Response
-from .state import UnknownTenant
+from .state import UnknownTenant, format_graph_time
 
 _T = r"(?P<tenant>[^/]+)"
 _ROUTES = [
@@ -25,6 +25,10 @@ _ROUTES = [
      lambda sim, b, m: sim.get_settings(m["tenant"])),
     ("PUT", r"/_sim/tenants/%s/settings$" % _T,
      lambda sim, b, m: sim.set_settings(m["tenant"], **b) or sim.get_settings(m["tenant"])),
+    ("GET", r"/_sim/tenants/%s/syncs$" % _T,
+     lambda sim, b, m: {"started": sim.syncs_started(m["tenant"])}),
+    ("GET", r"/_sim/tenants/%s/now$" % _T,
+     lambda sim, b, m: {"now": format_graph_time(sim.graph_now(m["tenant"]))}),
     ("POST", r"/_sim/faults$", lambda sim, b, m: sim.add_fault(**b) or {"ok": True}),
     ("GET", r"/_sim/faults$", lambda sim, b, m: {"faults": sim.faults.pending()}),
     ("DELETE", r"/_sim/faults$", lambda sim, b, m: sim.faults.clear() or {"ok": True}),

@@ -13,7 +13,11 @@ from dataclasses import dataclass, field
 
 from .responses import Response, entra_error, graph_error, msi_error
 
-KINDS = ("status", "slow", "reset", "html", "empty", "truncated_json", "expired_token")
+KINDS = ("status", "slow", "reset", "html", "empty", "truncated_json", "expired_token", "malformed",
+         "acted_then_status", "acted_then_reset", "acted_then_slow")
+# Faults where the service does the work first and the answer is lost afterwards (a gateway's
+# 503/504, a connection reset, an answer slower than the client's timeout).
+ACTED_KINDS = ("acted_then_status", "acted_then_reset", "acted_then_slow")
 ENDPOINTS = ("discovery", "token", "msi", "settings", "sync", "other")
 ENTRA_ENDPOINTS = ("discovery", "token")
 
@@ -39,6 +43,7 @@ class Fault:
     method: str = None      # HTTP method; None = any
     count: int = 1          # -1 = forever
     params: dict = field(default_factory=dict)
+    skip: int = 0           # let this many matching requests pass before the fault applies
 
     def matches(self, tenant, endpoint, method):
         return ((self.tenant is None or self.tenant == (tenant or "").lower())
@@ -59,8 +64,10 @@ class FaultQueue:
                                                                  ", ".join(ENDPOINTS)))
         if fault.count == 0 or fault.count < -1:
             raise ValueError("count must be positive or -1 (forever)")
-        if fault.kind == "status" and "status" not in fault.params:
-            raise ValueError("a 'status' fault needs a status parameter")
+        if fault.kind in ("status", "acted_then_status") and "status" not in fault.params:
+            raise ValueError("a %r fault needs a status parameter" % fault.kind)
+        if fault.skip < 0:
+            raise ValueError("skip must be 0 or more")
         fault.method = fault.method.upper() if fault.method else None
         with self._lock:
             self._faults.append(fault)
@@ -70,6 +77,9 @@ class FaultQueue:
         with self._lock:
             for index, fault in enumerate(self._faults):
                 if fault.matches(tenant, endpoint, method):
+                    if fault.skip > 0:
+                        fault.skip -= 1
+                        return None
                     if fault.count > 0:
                         fault.count -= 1
                         if fault.count == 0:
@@ -80,25 +90,26 @@ class FaultQueue:
     def pending(self):
         with self._lock:
             return [dict(kind=f.kind, tenant=f.tenant, endpoint=f.endpoint, method=f.method,
-                         count=f.count, **f.params) for f in self._faults]
+                         count=f.count, skip=f.skip, **f.params) for f in self._faults]
 
     def clear(self):
         with self._lock:
             self._faults.clear()
 
 
-def retry_after_header(params):
-    """Retry-After from retry_after=<seconds> or retry_after="http-date" (+retry_after_seconds)."""
+def retry_after_header(params, now=None):
+    """Retry-After from retry_after=<seconds> or retry_after="http-date" (+retry_after_seconds);
+    ``now`` is the clock of the answer's Date header (the tenant's Graph clock)."""
     value = params.get("retry_after")
     if value is None:
         return {}
     if value == "http-date":
-        when = time.time() + float(params.get("retry_after_seconds", 0))
+        when = (time.time() if now is None else now) + float(params.get("retry_after_seconds", 0))
         return {"Retry-After": email.utils.formatdate(when, usegmt=True)}
     return {"Retry-After": str(int(value))}
 
 
-def replacement_response(fault, endpoint, request_id, client_request_id):
+def replacement_response(fault, endpoint, request_id, client_request_id, now=None):
     """The answer for status/html/empty faults, shaped like the endpoint's own errors."""
     params = fault.params
     if fault.kind == "html":
@@ -108,7 +119,7 @@ def replacement_response(fault, endpoint, request_id, client_request_id):
         return Response(int(params.get("status", 200)), b"",
                         {"Content-Type": "application/json; charset=utf-8"})
     status = int(params["status"])
-    headers = retry_after_header(params)
+    headers = retry_after_header(params, now)
     if status in (204, 304):
         return Response.empty(status, headers)
     message = params.get("message")
@@ -134,3 +145,14 @@ def truncate(response):
     headers["Content-Type"] = "application/json; charset=utf-8"
     status = 200 if response.status == 204 else response.status
     return Response(status, body[: max(1, len(body) // 2)], headers)
+
+
+def malform(response, params):
+    """Replace (``values``) or drop (``missing``) properties of a JSON object answer."""
+    if response.status != 200:
+        return response
+    payload = json.loads(response.body)
+    payload.update(params.get("values") or {})
+    for name in params.get("missing") or ():
+        payload.pop(name, None)
+    return Response(response.status, json.dumps(payload).encode(), dict(response.headers))

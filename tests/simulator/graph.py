@@ -48,6 +48,9 @@ def authorize(sim, call, roles):
     if tenant_id is None:
         return None, _unauthorized(call, "Access token validation failure. The tenant of the "
                                    "token does not exist.")
+    if not _audience_of_this_cloud(claims.get("aud"), sim.state.tenant_info(tenant_id)):
+        # graph.microsoft.com refuses a token for graph.microsoft.us and the other way round.
+        return None, _unauthorized(call, "Access token validation failure. Invalid audience.")
     if not set(claims.get("roles") or ()) & set(roles):
         return None, _error(call, 403, "Forbidden", "Application is not authorized to perform "
                             "this operation. Application must have one of the following "
@@ -57,6 +60,13 @@ def authorize(sim, call, roles):
                             "license: the Intune service is not provisioned for this tenant."
                             % tenant_id)
     return tenant_id, None
+
+
+def _audience_of_this_cloud(audience, tenant):
+    """A Graph resource of another cloud than the tenant's is refused; the rest was checked before."""
+    audience = str(audience or "").rstrip("/").lower()
+    other_clouds = {a.lower() for a in KNOWN_GRAPH_AUDIENCES} - {tenant["graph_resource"], GRAPH_APP_ID}
+    return audience not in other_clouds
 
 
 def settings(sim, call):

@@ -14,6 +14,7 @@ if __name__ == "__main__" and not __package__:
     sys.exit(main())
 
 import argparse
+import email.utils
 import json
 import re
 import signal
@@ -30,7 +31,7 @@ from socketserver import TCPServer
 from . import control, entra, graph
 from .call import Call
 from .config import apply_config, demo_config
-from .faults import Fault, FaultQueue, replacement_response, truncate
+from .faults import ACTED_KINDS, Fault, FaultQueue, malform, replacement_response, truncate
 from .pki import ServerPKI
 from .requestlog import RequestLog
 from .responses import entra_error, graph_error, msi_error, new_id
@@ -97,11 +98,19 @@ class Handler(BaseHTTPRequestHandler):
     def version_string(self):
         return self.server_version
 
+    def _answer_time(self):
+        """Now on the clock of this answer: the simulated clock plus the tenant's Graph offset."""
+        return self.sim.clock.now() + getattr(self, "_clock_offset", 0.0)
+
+    def date_time_string(self, timestamp=None):
+        return email.utils.formatdate(self._answer_time(), usegmt=True)
+
     def log_message(self, format, *args):  # the request log replaces stderr chatter
         pass
 
     # --- one request ---------------------------------------------------------------------
     def _dispatch(self):
+        self._clock_offset = 0.0
         split = urllib.parse.urlsplit(self.path)
         path = split.path or "/"
         query = {k: v[0] for k, v in urllib.parse.parse_qs(split.query).items()}
@@ -116,26 +125,44 @@ class Handler(BaseHTTPRequestHandler):
                     client_request_id=self.headers.get("client-request-id") or new_id(),
                     endpoint=endpoint, path_tenant=path_tenant)
         call.tenant = self.sim._tenant_of(call, is_graph)
+        self._clock_offset = self.sim._clock_offset(call.tenant) if is_graph else 0.0
         call.fault = self.sim.faults.take(call.tenant, endpoint, self.command)
         kind = call.fault.kind if call.fault else None
+        params = call.fault.params if call.fault else {}
         if kind == "reset":
             self._log(call, None)  # before the RST: the client may look at the log right after
-            return self._reset(call.fault.params.get("partial", "HTTP/1.1 50"))
+            return self._reset(params.get("partial", "HTTP/1.1 50"))
         if kind == "slow":
-            time.sleep(float(call.fault.params.get("delay", 5)))  # no lock is held here
+            time.sleep(float(params.get("delay", 5)))  # no lock is held here
+        handled = None  # the status the endpoint produced when it did the work
         if kind in ("status", "html", "empty"):
             response = replacement_response(call.fault, endpoint, call.request_id,
-                                            call.client_request_id)
+                                            call.client_request_id, self._answer_time())
         else:
             response = self._run(handler, call, is_graph)
+            handled = response.status
             if kind == "truncated_json":
                 response = truncate(response)
+            if kind == "malformed":
+                response = malform(response, params)
+        if kind in ACTED_KINDS:
+            # The work is done; now the answer is lost on its way back.
+            if kind == "acted_then_reset":
+                self._log(call, None, handled)
+                return self._reset(params.get("partial", "HTTP/1.1 50"))
+            if kind == "acted_then_slow":
+                self._log(call, response.status, handled)
+                time.sleep(float(params.get("delay", 5)))
+            else:
+                response = replacement_response(call.fault, endpoint, call.request_id,
+                                                call.client_request_id, self._answer_time())
         if is_graph:
             response.headers.setdefault("request-id", call.request_id)
         else:
             response.headers.setdefault("x-ms-request-id", call.request_id)
         response.headers.setdefault("client-request-id", call.client_request_id)
-        self._log(call, response.status)
+        if kind != "acted_then_slow":
+            self._log(call, response.status, handled)
         self._send(response)
 
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _dispatch
@@ -181,10 +208,10 @@ class Handler(BaseHTTPRequestHandler):
             pass
         self.close_connection = True
 
-    def _log(self, call, status):
+    def _log(self, call, status, handled=None):
         self.sim.request_log.append({
             "time": format_graph_time(time.time()), "method": call.method, "path": call.path,
-            "endpoint": call.endpoint, "tenant": call.tenant, "status": status,
+            "endpoint": call.endpoint, "tenant": call.tenant, "status": status, "handled": handled,
             "client_request_id": call.client_request_id, "request_id": call.request_id,
             "fault": call.fault.kind if call.fault else None,
             "connection_id": self.connection_id,
@@ -286,9 +313,11 @@ class Simulator:
 
     # --- tenants and principals --------------------------------------------------------
     def add_tenant(self, tenant_id=None, domain=None, intune=True, throttle_seconds=None,
-                   sync_seconds=None, sync_result=None, sync_retry_after=True, settings=None):
+                   sync_seconds=None, sync_result=None, sync_retry_after=True, settings=None,
+                   clock_offset=0.0, status_lag=0.0, cloud="global"):
         return self.state.add_tenant(tenant_id, domain, intune, throttle_seconds, sync_seconds,
-                                     sync_result, sync_retry_after, settings)
+                                     sync_result, sync_retry_after, settings, clock_offset,
+                                     status_lag, cloud)
 
     def update_tenant(self, tenant_id, **knobs):
         self.state.update_tenant(tenant_id, **knobs)
@@ -334,9 +363,17 @@ class Simulator:
         """Move simulated time forward (throttle window, sync end, token expiry)."""
         return format_graph_time(self.clock.advance(seconds))
 
-    def add_fault(self, kind, tenant=None, endpoint=None, method=None, count=1, **params):
+    def add_fault(self, kind, tenant=None, endpoint=None, method=None, count=1, skip=0, **params):
         tenant_key = (self.state.resolve(tenant) or tenant.lower()) if tenant else None
-        self.faults.add(Fault(kind, tenant_key, endpoint, method, int(count), params))
+        self.faults.add(Fault(kind, tenant_key, endpoint, method, int(count), params, int(skip)))
+
+    def graph_now(self, tenant_id):
+        """Epoch seconds on the tenant's Graph clock (the simulated clock plus clock_offset)."""
+        return self.state.graph_now(tenant_id)
+
+    def syncs_started(self, tenant_id):
+        """How many syncs Graph started for the tenant (every 204 of the sync action, lost or not)."""
+        return self.state.syncs_started(tenant_id)
 
     def log(self, tenant=None, endpoint=None):
         if tenant:
@@ -351,6 +388,12 @@ class Simulator:
         own = {l.base_url for l in self._listeners}
         own |= {u.replace("127.0.0.1", "localhost") for u in own}
         return {a.lower() for a in graph.KNOWN_GRAPH_AUDIENCES | own}
+
+    def _clock_offset(self, tenant_id):
+        try:
+            return self.state.graph_now(tenant_id) - self.clock.now() if tenant_id else 0.0
+        except UnknownTenant:
+            return 0.0
 
     def _tenant_of(self, call, is_graph):
         """Tenant GUID for faults/log: from the Entra path, or from the Graph bearer token."""

@@ -18,9 +18,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
 NEVER = "0001-01-01T00:00:00Z"  # how Graph spells "never happened"
-SYNC_STATUSES = ("unknown", "inProgress", "completed", "failed")
+SYNC_STATUSES = ("unknown", "inProgress", "completed", "failed", "unknownFutureValue")
 SYNC_RESULTS = ("completed", "failed")
 SETTINGS_PROPERTIES = ("id", "lastSyncDateTime", "lastManualSyncTriggerDateTime", "syncStatus")
+# The Graph resource (token audience) of each cloud whose Graph a tenant may play.
+GRAPH_RESOURCES = {"global": "https://graph.microsoft.com", "usgov": "https://graph.microsoft.us",
+                   "usgov_dod": "https://dod-graph.microsoft.us",
+                   "china": "https://microsoftgraph.chinacloudapi.cn"}
 _TICKS = 10_000_000  # Graph prints 100 ns ticks: seven fractional digits
 _ISO = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$")
 
@@ -121,11 +125,16 @@ class Tenant:
     sync_seconds: float
     sync_result: str
     sync_retry_after: bool
+    clock_offset: float = 0.0        # seconds this tenant's Graph clock is ahead of the simulator's
+    status_lag: float = 0.0          # seconds after a trigger during which the old status shows
+    cloud: str = "global"            # whose Graph this tenant's answers play (token audience)
     settings_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     last_sync: int = None            # ticks (see to_ticks)
     last_manual_trigger: int = None  # ticks
     sync_status: str = "unknown"
     sync_ends_at: int = None         # ticks; set while inProgress
+    shown_before: tuple = None       # (syncStatus, lastSync) shown until the lag is over
+    syncs_started: int = 0
     apps: dict = field(default_factory=dict)
     identities: dict = field(default_factory=dict)
 
@@ -165,7 +174,8 @@ class State:
             self._domains.clear()
 
     def add_tenant(self, tenant_id=None, domain=None, intune=True, throttle_seconds=None,
-                   sync_seconds=None, sync_result=None, sync_retry_after=True, settings=None):
+                   sync_seconds=None, sync_result=None, sync_retry_after=True, settings=None,
+                   clock_offset=0.0, status_lag=0.0, cloud="global"):
         tenant_id = str(uuid.UUID(tenant_id)) if tenant_id else str(uuid.uuid4())
         domain = (domain or "tenant-%s.onmicrosoft.com" % tenant_id[:8]).lower()
         tenant = Tenant(
@@ -173,9 +183,12 @@ class State:
             throttle_seconds=float(self._pick(throttle_seconds, "throttle_seconds")),
             sync_seconds=float(self._pick(sync_seconds, "sync_seconds")),
             sync_result=self._pick(sync_result, "sync_result"),
-            sync_retry_after=bool(sync_retry_after))
+            sync_retry_after=bool(sync_retry_after), clock_offset=float(clock_offset),
+            status_lag=float(status_lag), cloud=cloud)
         if tenant.sync_result not in SYNC_RESULTS:
             raise ValueError("sync_result must be one of %s" % (SYNC_RESULTS,))
+        if cloud not in GRAPH_RESOURCES:
+            raise ValueError("cloud must be one of %s" % (sorted(GRAPH_RESOURCES),))
         with self.lock:
             if tenant_id in self._tenants or domain in self._domains:
                 raise ValueError("tenant %s / %s already exists" % (tenant_id, domain))
@@ -186,9 +199,11 @@ class State:
         return tenant_id
 
     def update_tenant(self, tenant_id, **knobs):
-        """Change throttle_seconds / sync_seconds / sync_result / sync_retry_after / intune."""
+        """Change throttle_seconds / sync_seconds / sync_result / sync_retry_after / intune /
+        clock_offset / status_lag / cloud."""
         allowed = {"throttle_seconds": float, "sync_seconds": float, "sync_result": str,
-                   "sync_retry_after": bool, "intune": bool}
+                   "sync_retry_after": bool, "intune": bool, "clock_offset": float,
+                   "status_lag": float, "cloud": str}
         with self.lock:
             tenant = self._get(tenant_id)
             for name, value in knobs.items():
@@ -196,6 +211,8 @@ class State:
                     raise ValueError("unknown tenant setting %r" % name)
                 if name == "sync_result" and value not in SYNC_RESULTS:
                     raise ValueError("sync_result must be one of %s" % (SYNC_RESULTS,))
+                if name == "cloud" and value not in GRAPH_RESOURCES:
+                    raise ValueError("cloud must be one of %s" % (sorted(GRAPH_RESOURCES),))
                 setattr(tenant, name, allowed[name](value))
 
     def _pick(self, value, name):
@@ -225,7 +242,17 @@ class State:
         """A copy of what request handlers need (no secrets)."""
         with self.lock:
             t = self._get(tenant_id)
-            return {"tenant_id": t.tenant_id, "domain": t.domain, "intune": t.intune}
+            return {"tenant_id": t.tenant_id, "domain": t.domain, "intune": t.intune,
+                    "graph_resource": GRAPH_RESOURCES[t.cloud]}
+
+    def graph_now(self, tenant_id):
+        """Epoch seconds on this tenant's Graph clock (its timestamps and its Date header)."""
+        with self.lock:
+            return self.clock.now() + self._get(tenant_id).clock_offset
+
+    def syncs_started(self, tenant_id):
+        with self.lock:
+            return self._get(tenant_id).syncs_started
 
     # --- principals --------------------------------------------------------------
     def add_app(self, tenant_id, client_id=None, secret=None, certificate_pem=None,
@@ -278,15 +305,24 @@ class State:
             tenant.sync_ends_at = None
 
     def settings(self, tenant_id):
-        """Graph JSON properties of windowsAutopilotSettings (no @odata annotations)."""
+        """Graph JSON properties of windowsAutopilotSettings (no @odata annotations).
+
+        Like Graph, the new trigger shows at once, but for ``status_lag`` seconds
+        after it syncStatus and lastSyncDateTime still show what they were before.
+        """
         with self.lock:
             tenant = self._get(tenant_id)
-            self._advance(tenant, to_ticks(self.clock.now()))
+            now = to_ticks(self.clock.now() + tenant.clock_offset)
+            self._advance(tenant, now)
+            status, last_sync = tenant.sync_status, tenant.last_sync
+            if tenant.shown_before is not None and tenant.last_manual_trigger is not None \
+                    and now < tenant.last_manual_trigger + to_ticks(tenant.status_lag):
+                status, last_sync = tenant.shown_before
             return {
                 "id": tenant.settings_id,
-                "lastSyncDateTime": format_graph_ticks(tenant.last_sync),
+                "lastSyncDateTime": format_graph_ticks(last_sync),
                 "lastManualSyncTriggerDateTime": format_graph_ticks(tenant.last_manual_trigger),
-                "syncStatus": tenant.sync_status,
+                "syncStatus": status,
             }
 
     def set_settings(self, tenant_id, **props):
@@ -306,7 +342,8 @@ class State:
                     raise ValueError("syncStatus must be one of %s" % (SYNC_STATUSES,))
                 tenant.sync_status = value
                 # A sync put in progress by hand ends like a triggered one.
-                tenant.sync_ends_at = (to_ticks(self.clock.now() + tenant.sync_seconds)
+                tenant.sync_ends_at = (to_ticks(self.clock.now() + tenant.clock_offset
+                                                + tenant.sync_seconds)
                                        if value == "inProgress" else None)
             else:
                 raise ValueError("unknown windowsAutopilotSettings property %r" % name)
@@ -315,7 +352,7 @@ class State:
         """-> ("started", None) | ("in_progress", None) | ("throttled", retry_after_seconds)."""
         with self.lock:
             tenant = self._get(tenant_id)
-            now = to_ticks(self.clock.now())
+            now = to_ticks(self.clock.now() + tenant.clock_offset)
             self._advance(tenant, now)
             if tenant.sync_status == "inProgress":
                 return "in_progress", None
@@ -325,7 +362,9 @@ class State:
                 if remaining > 0:
                     return "throttled", (max(1, math.ceil(remaining))
                                          if tenant.sync_retry_after else None)
+            tenant.shown_before = (tenant.sync_status, tenant.last_sync)
             tenant.last_manual_trigger = now
+            tenant.syncs_started += 1
             tenant.sync_status = "inProgress"
             tenant.sync_ends_at = now + to_ticks(tenant.sync_seconds)
             return "started", None

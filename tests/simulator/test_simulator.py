@@ -1,5 +1,6 @@
 """Tests of the simulator itself, over real HTTPS with requests and MSAL."""
 import base64
+import email.utils
 import concurrent.futures
 import json
 import os
@@ -705,3 +706,118 @@ def test_stop_closes_listeners(tmp_path):
         requests.get(url + SETTINGS, verify=sim.ca_path, timeout=2)
     with pytest.raises(requests.exceptions.ConnectionError):
         client.get(SETTINGS, timeout=2)  # the kept-alive connection is gone as well
+
+
+# --- Graph that misbehaves like a large distributed service -------------------------------------
+
+@pytest.mark.parametrize("kind, params, error", [
+    ("acted_then_status", {"status": 503}, None),
+    ("acted_then_status", {"status": 504}, None),
+    ("acted_then_reset", {}, requests.exceptions.ConnectionError),
+    ("acted_then_slow", {"delay": 0.6}, requests.exceptions.ReadTimeout),
+])
+def test_acted_then_lost_faults_start_the_sync_and_lose_the_answer(sim, kind, params, error):
+    tid, cid = new_tenant(sim)
+    sim.add_fault(kind, tenant=tid, endpoint="sync", **params)
+    client = graph(sim, tid, cid)
+    if error is None:
+        answer = client.post(SYNC)
+        assert answer.status_code == params["status"]
+        assert answer.json()["error"]["code"] in ("ServiceUnavailable", "GatewayTimeout")
+    else:
+        with pytest.raises(error):
+            client.post(SYNC, timeout=0.3)
+    assert sim.syncs_started(tid) == 1
+    assert sim.get_settings(tid)["syncStatus"] == "inProgress"
+    entry = sim.log(tenant=tid, endpoint="sync")[-1]
+    assert (entry["fault"], entry["handled"]) == (kind, 204)
+    assert client.post(SYNC).status_code == 409  # Graph did act: a repeat is refused
+
+
+def test_plain_status_fault_does_not_act(sim):
+    tid, cid = new_tenant(sim)
+    sim.add_fault("status", tenant=tid, endpoint="sync", status=503)
+    assert graph(sim, tid, cid).post(SYNC).status_code == 503
+    assert sim.syncs_started(tid) == 0
+    assert sim.log(tenant=tid, endpoint="sync")[-1]["handled"] is None
+
+
+@pytest.mark.parametrize("offset", [-900, 540])
+def test_a_tenant_clock_offset_moves_its_timestamps_and_its_date_header(sim, offset):
+    tid, cid = new_tenant(sim, clock_offset=offset)
+    client = graph(sim, tid, cid)
+    assert client.post(SYNC).status_code == 204
+    answer = client.get(SETTINGS)
+    date = email.utils.parsedate_to_datetime(answer.headers["Date"]).timestamp()
+    trigger = parse_graph_time(answer.json()["lastManualSyncTriggerDateTime"])
+    assert abs(date - (time.time() + offset)) < 2
+    assert abs(trigger - (time.time() + offset)) < 2
+    assert abs(sim.graph_now(tid) - (time.time() + offset)) < 1
+    other, other_cid = new_tenant(sim)
+    plain = email.utils.parsedate_to_datetime(graph(sim, other, other_cid).get(SETTINGS).headers["Date"])
+    assert abs(plain.timestamp() - time.time()) < 2
+
+
+def test_date_header_follows_the_simulated_clock(sim):
+    tid, cid = new_tenant(sim)
+    sim.advance_clock(3600)
+    date = email.utils.parsedate_to_datetime(graph(sim, tid, cid).get(SETTINGS).headers["Date"])
+    assert abs(date.timestamp() - (time.time() + 3600)) < 2
+
+
+def test_status_lags_the_trigger(sim):
+    before = format_graph_time(time.time() - 7200)
+    tid, cid = new_tenant(sim, status_lag=0.8, sync_seconds=0.3,
+                          settings={"syncStatus": "completed", "lastSyncDateTime": before})
+    client = graph(sim, tid, cid)
+    assert client.post(SYNC).status_code == 204
+    lagging = client.get(SETTINGS).json()
+    assert lagging["lastManualSyncTriggerDateTime"] != NEVER
+    assert (lagging["syncStatus"], lagging["lastSyncDateTime"]) == ("completed", before)
+    assert client.post(SYNC).status_code == 409  # really running, whatever the status shows
+    time.sleep(0.9)
+    done = client.get(SETTINGS).json()
+    assert done["syncStatus"] == "completed"
+    assert parse_graph_time(done["lastSyncDateTime"]) > parse_graph_time(done["lastManualSyncTriggerDateTime"])
+
+
+def test_malformed_fault_replaces_and_drops_properties(sim):
+    tid, cid = new_tenant(sim)
+    sim.add_fault("malformed", tenant=tid, endpoint="settings",
+                  values={"lastSyncDateTime": "2026-02-30T00:00:00Z", "syncStatus": 7}, missing=["id"])
+    body = graph(sim, tid, cid).get(SETTINGS).json()
+    assert body["lastSyncDateTime"] == "2026-02-30T00:00:00Z"
+    assert body["syncStatus"] == 7
+    assert "id" not in body
+    assert "id" in graph(sim, tid, cid).get(SETTINGS).json()  # consumed
+
+
+def test_skip_lets_the_first_requests_through(sim):
+    tid, cid = new_tenant(sim)
+    sim.add_fault("status", tenant=tid, endpoint="settings", status=429, retry_after=60, skip=1, count=-1)
+    client = graph(sim, tid, cid)
+    assert client.get(SETTINGS).status_code == 200
+    throttled = client.get(SETTINGS)
+    assert (throttled.status_code, throttled.headers["Retry-After"]) == (429, "60")
+    assert client.get(SETTINGS).status_code == 429
+
+
+def test_a_token_for_another_clouds_graph_is_refused(sim):
+    tid, cid = new_tenant(sim)  # plays graph.microsoft.com
+    token = sim.mint_access_token(tid, cid, audience="https://graph.microsoft.us")
+    answer = Client(sim, token).get(SETTINGS)
+    assert answer.status_code == 401
+    assert answer.json()["error"]["message"].endswith("Invalid audience.")
+    gov, gov_cid = new_tenant(sim, cloud="usgov")
+    assert Client(sim, sim.mint_access_token(gov, gov_cid, audience="https://graph.microsoft.us")).get(
+        SETTINGS).status_code == 200
+    assert Client(sim, sim.mint_access_token(gov, gov_cid)).get(SETTINGS).status_code == 401
+
+
+def test_control_api_reports_syncs_and_the_tenant_clock(sim):
+    tid, cid = new_tenant(sim, clock_offset=120)
+    control = Client(sim)
+    graph(sim, tid, cid).post(SYNC)
+    assert control.get("/_sim/tenants/%s/syncs" % tid).json() == {"started": 1}
+    now = parse_graph_time(control.get("/_sim/tenants/%s/now" % tid).json()["now"])
+    assert abs(now - (time.time() + 120)) < 2

@@ -10,9 +10,11 @@ from ansible_collections.intune.autopilot.plugins.module_utils.autopilot import 
     AutopilotSettings,
     format_timestamp,
     parse_timestamp,
+    MalformedSettings,
+    TriggeredSync,
     predict_outcome,
-    sync_finished,
     throttle_ends_at,
+    triggered_since,
 )
 
 UTC = datetime.timezone.utc
@@ -134,16 +136,16 @@ def test_from_graph_ignores_unknown_properties():
     }
 
 
-@pytest.mark.parametrize("body", [None, {}])
-def test_from_graph_empty(body):
+def test_from_graph_nulls():
+    body = {"lastSyncDateTime": None, "lastManualSyncTriggerDateTime": None, "syncStatus": None}
     parsed = AutopilotSettings.from_graph(body)
     assert (parsed.id, parsed.last_sync, parsed.last_manual_trigger, parsed.sync_status) == (None,) * 4
     assert parsed.manual_sync_allowed(NOW) is True
 
 
-def test_from_graph_bad_timestamp_raises():
-    with pytest.raises(ValueError):
-        AutopilotSettings.from_graph({"lastSyncDateTime": "later"})
+def test_from_graph_empty_object_names_the_first_missing_property():
+    with pytest.raises(MalformedSettings, match="lastSyncDateTime is missing"):
+        AutopilotSettings.from_graph({})
 
 
 def test_in_progress():
@@ -249,28 +251,89 @@ def test_throttle_ends_at_unknown():
     assert throttle_ends_at(None, settings(last_trigger=None), NOW) is None
 
 
-# -- sync_finished ----------------------------------------------------------------------
+# -- TriggeredSync: finished means seen through -------------------------------------------
 
-def test_sync_finished_needs_a_final_status():
-    assert sync_finished(settings("inProgress", last_trigger=NOW), NOW) is False
-    assert sync_finished(settings("unknown", last_trigger=NOW), NOW) is False
-    assert sync_finished(settings("completed", last_trigger=NOW), NOW) is True
-    assert sync_finished(settings("failed", last_trigger=NOW), NOW) is True
-
-
-def test_sync_finished_without_trigger_time():
-    assert sync_finished(settings("completed"), None) is True
+def test_a_stale_completed_is_not_our_sync():
+    # Graph shows our trigger at once but still the previous 'completed' and an old last sync.
+    sync = TriggeredSync(NOW, status_before="completed")
+    assert sync.finished(settings("completed", last_sync=NOW - seconds(3600), last_trigger=NOW)) is False
+    assert sync.finished(settings("completed", last_sync=NOW - seconds(3600), last_trigger=None)) is False
 
 
-def test_previous_sync_does_not_count():
-    # 'completed' from an older sync, before our trigger shows up in the settings
-    assert sync_finished(settings("completed", last_trigger=NOW - seconds(3600)), NOW) is False
-    assert sync_finished(settings("completed", last_trigger=None), NOW) is False
+def test_a_last_sync_after_our_trigger_is_seen_through():
+    sync = TriggeredSync(NOW, status_before="completed")
+    assert sync.finished(settings("completed", last_sync=NOW + seconds(20), last_trigger=NOW)) is True
 
 
-def test_sync_finished_clock_tolerance():
-    # Graph's clock may be behind ours by up to CLOCK_TOLERANCE.
-    tolerance = ap.CLOCK_TOLERANCE
-    assert sync_finished(settings("completed", last_trigger=NOW - tolerance), NOW) is True
-    assert sync_finished(settings("completed", last_trigger=NOW - tolerance - seconds(1)), NOW) is False
-    assert sync_finished(settings("completed", last_trigger=NOW + seconds(5)), NOW) is True
+def test_a_final_status_after_seeing_it_run_is_seen_through():
+    sync = TriggeredSync(NOW, status_before="failed")
+    assert sync.finished(settings("failed", last_trigger=NOW)) is False  # the one before
+    assert sync.finished(settings("inProgress", last_trigger=NOW)) is False
+    assert sync.finished(settings("failed", last_trigger=NOW)) is True
+
+
+def test_a_final_status_other_than_the_one_before_is_a_change():
+    sync = TriggeredSync(NOW, status_before="completed")
+    assert sync.finished(settings("failed", last_sync=NOW - seconds(60), last_trigger=NOW)) is True
+
+
+@pytest.mark.parametrize("status", ["unknown", "unknownFutureValue", "someNewStatus"])
+def test_unknown_statuses_never_count_as_finished(status):
+    sync = TriggeredSync(NOW, status_before="completed")
+    assert sync.finished(settings(status, last_trigger=NOW)) is False
+    # ... unless the last sync shows it ended after our trigger
+    assert sync.finished(settings(status, last_sync=NOW + seconds(5), last_trigger=NOW)) is True
+
+
+def test_triggered_since_compares_on_graph_time_with_a_small_tolerance():
+    assert triggered_since(settings(last_trigger=NOW), NOW) is True
+    assert triggered_since(settings(last_trigger=NOW + seconds(30)), NOW) is True
+    assert triggered_since(settings(last_trigger=NOW - ap.TRIGGER_TOLERANCE), NOW) is True
+    assert triggered_since(settings(last_trigger=NOW - ap.TRIGGER_TOLERANCE - seconds(1)), NOW) is False
+    assert triggered_since(settings(last_trigger=None), NOW) is False
+
+
+# -- malformed settings from Graph --------------------------------------------------------
+
+GOOD = {"id": "x", "lastSyncDateTime": "2026-11-23T09:15:02Z",
+        "lastManualSyncTriggerDateTime": "0001-01-01T00:00:00Z", "syncStatus": "completed"}
+
+
+@pytest.mark.parametrize("name, value, words", [
+    ("lastSyncDateTime", "2026-02-30T00:00:00Z",
+     "lastSyncDateTime is '2026-02-30T00:00:00Z', not a valid date and time (day is out of range for month)"),
+    ("lastManualSyncTriggerDateTime", 1732352102,
+     "lastManualSyncTriggerDateTime is 1732352102, not a timestamp string"),
+    ("lastSyncDateTime", "yesterday", "lastSyncDateTime is 'yesterday', not a valid date and time"),
+    ("syncStatus", ["completed"], "syncStatus is ['completed'], not a string"),
+    ("id", 7, "id is 7, not a string"),
+])
+def test_malformed_values_name_the_property_and_the_value(name, value, words):
+    body = dict(GOOD, **{name: value})
+    with pytest.raises(MalformedSettings) as info:
+        AutopilotSettings.from_graph(body)
+    assert words in str(info.value)
+    assert info.value.name == name
+
+
+@pytest.mark.parametrize("name", ["lastSyncDateTime", "lastManualSyncTriggerDateTime", "syncStatus"])
+def test_missing_properties_are_named(name):
+    body = dict(GOOD)
+    del body[name]
+    with pytest.raises(MalformedSettings) as info:
+        AutopilotSettings.from_graph(body)
+    assert str(info.value) == "%s is missing" % name
+
+
+def test_unknown_future_status_warns_and_known_ones_do_not():
+    assert settings("unknownFutureValue").warnings()[0].startswith("Graph reports syncStatus 'unknownFutureValue'")
+    for status in ("unknown", "inProgress", "completed", None):
+        assert settings(status).warnings() == []
+
+
+def test_a_failed_last_sync_warns_with_its_time():
+    failed = AutopilotSettings(sync_status="failed", last_sync=parse_timestamp("2026-11-23T09:15:02Z"))
+    assert failed.warnings() == [
+        "The last Windows Autopilot sync of this tenant failed (last sync 2026-11-23T09:15:02Z). Check the "
+        "Windows Autopilot devices page in Intune, then sync again."]
+    assert "failed (last sync never)" in AutopilotSettings(sync_status="failed").warnings()[0]

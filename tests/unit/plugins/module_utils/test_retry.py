@@ -107,3 +107,12 @@ def test_backoff_is_capped_for_big_attempts(attempt):
 def test_custom_cap():
     policy = RetryPolicy(max_retries=10, base_delay=1.0, max_single_wait=3.0)
     assert policy.backoff(5, rand=lambda: 1.0) == pytest.approx(3.0)
+
+
+def test_an_http_date_retry_after_counts_from_the_answers_own_date():
+    from ansible_collections.intune.autopilot.plugins.module_utils.retry import retry_after_seconds
+    # The server's clock is 9 minutes off this host's: only the difference of its two dates counts.
+    headers = {"Date": "Mon, 30 Nov 2026 14:00:00 GMT", "Retry-After": "Mon, 30 Nov 2026 14:00:07 GMT"}
+    assert retry_after_seconds(headers) == 7.0
+    assert retry_after_seconds({"Retry-After": "3"}) == 3.0
+    assert retry_after_seconds({}) is None

@@ -12,7 +12,7 @@ from ansible_collections.intune.autopilot.plugins.module_utils.autopilot import 
     TRIGGERED,
     AutopilotSettings,
 )
-from ansible_collections.intune.autopilot.plugins.module_utils.errors import WorkflowError
+from ansible_collections.intune.autopilot.plugins.module_utils.errors import GraphError, TransportError, WorkflowError
 from ansible_collections.intune.autopilot.plugins.module_utils.sync_workflow import (
     THROTTLE_MARGIN,
     SyncOptions,
@@ -43,6 +43,13 @@ class FakeClock:
     def monotonic(self):
         return 5000.0 + self.elapsed
 
+    def at(self, monotonic_moment):
+        return T0 + datetime.timedelta(seconds=monotonic_moment - 5000.0)
+
+    @staticmethod
+    def offset_seconds():
+        return 0
+
     def sleep(self, seconds):
         assert seconds >= 0
         self.sleeps.append(seconds)
@@ -55,8 +62,11 @@ class FakeGraph:
     A settings entry may be a callable taking the clock, for state that depends on time.
     """
 
+    max_retries = 3
+
     def __init__(self, clock, settings=(), answers=()):
         self.clock = clock
+        self.deadline = None
         self.settings_script = list(settings)
         self.answers = list(answers)
         self.reads = 0
@@ -71,12 +81,20 @@ class FakeGraph:
     def read_settings(self):
         entry = self._next(self.settings_script, self.reads)
         self.reads += 1
+        if isinstance(entry, Exception):
+            raise entry
         return entry(self.clock) if callable(entry) else entry
 
+    def limit_retries_to(self, deadline):
+        self.deadline = deadline
+
     def request_sync(self):
+        """An entry is (outcome, Retry-After), or an exception to raise (the answer was lost)."""
         entry = self._next(self.answers, self.requests)
         self.requests += 1
         self.request_times.append(self.clock.elapsed)
+        if isinstance(entry, Exception):
+            raise entry
         return entry
 
 
@@ -89,7 +107,9 @@ def run(answers=(), reads=(), check_mode=False, **options):
     clock = FakeClock()
     graph = FakeGraph(clock, reads, answers)
     workflow = SyncWorkflow(graph, SyncOptions(**options), clock, check_mode=check_mode)
-    return workflow.run(), graph, clock
+    result = workflow.run()
+    assert result.pop("graph_clock_offset") == 0
+    return result, graph, clock
 
 
 def run_fails(answers=(), reads=(), check_mode=False, **options):
@@ -98,6 +118,7 @@ def run_fails(answers=(), reads=(), check_mode=False, **options):
     workflow = SyncWorkflow(graph, SyncOptions(**options), clock, check_mode=check_mode)
     with pytest.raises(WorkflowError) as info:
         workflow.run()
+    assert info.value.result.pop("graph_clock_offset") == 0
     return info.value, graph, clock
 
 
@@ -220,8 +241,9 @@ def test_429_wait_window_longer_than_wait_timeout_fails_without_sleeping():
     error, graph, clock = run_fails(answers=[(THROTTLED, 500.0)], if_throttled="wait", wait_timeout=300)
     assert clock.sleeps == []
     assert graph.requests == 1
-    assert "wait_timeout=300s" in error.message
-    assert "10-minute window" in error.message
+    assert error.message == ("The next manual sync is allowed at %s (Graph's clock), 502 seconds from now; "
+                             "wait_timeout=300s cannot reach it, so the task did not wait. Set wait_timeout "
+                             "to at least 502 to wait for it." % ts(500))
     assert error.result["outcome"] == "throttled"
     assert error.result["manual_sync_allowed_at"] == ts(500)
     assert error.result["changed"] is False
@@ -293,7 +315,7 @@ def test_wait_until_triggered_sync_completes():
     assert result["outcome"] == "triggered"
     assert result["sync_status"] == "completed"
     assert result["autopilot_settings"]["last_sync_date_time"] == ts(25)
-    assert clock.sleeps == [10, 10]
+    assert clock.sleeps == [10]  # the first read is before the request: the status before it
     assert (graph.requests, graph.reads) == (1, 3)
 
 
@@ -323,6 +345,7 @@ def test_wait_times_out_with_last_status_in_message():
 
 def test_one_deadline_bounds_all_waits():
     reads = [
+        settings("completed", last_trigger=at(-240)),
         settings("completed", last_trigger=at(-240)),
         lambda clock: settings("inProgress", last_trigger=at(362)),
     ]
@@ -427,3 +450,135 @@ def test_check_mode_recently_synced():
 def test_outcomes_are_the_documented_strings():
     assert {TRIGGERED, IN_PROGRESS, THROTTLED, RECENTLY_SYNCED} == {
         "triggered", "in_progress", "throttled", "recently_synced"}
+
+
+# -- a lost answer is decided by reading -----------------------------------------------------------
+
+def gateway(status=503):
+    return GraphError("Graph answered %d." % status, status=status, code="ServiceUnavailable", request_id="rid")
+
+
+def reset():
+    error = TransportError("Could not complete the request to graph after 1 attempt(s): reset.", attempts=1)
+    error.sent = True
+    return error
+
+
+def ours(status="inProgress"):
+    """Settings that show a trigger at T0 (when the first request was sent)."""
+    return settings(status, last_sync=at(-7200), last_trigger=at(0))
+
+
+NOT_OURS = settings("completed", last_sync=at(-7200), last_trigger=at(-7300))
+
+
+@pytest.mark.parametrize("lost", [gateway(503), gateway(504), reset()], ids=["503", "504", "reset"])
+@pytest.mark.parametrize("options", [{}, {"if_throttled": "wait", "if_in_progress": "wait"},
+                                     {"if_throttled": "fail", "if_in_progress": "fail"}])
+def test_a_lost_answer_after_graph_acted_is_ours_and_never_sent_again(lost, options):
+    result, graph, clock = run(answers=[lost, (THROTTLED, 600.0)], reads=[ours()], **options)
+    assert (result["outcome"], result["changed"], result["sync_status"]) == ("triggered", True, "inProgress")
+    assert (graph.requests, graph.reads, clock.sleeps) == (1, 1, [])
+
+
+def test_a_lost_answer_with_wait_waits_for_our_sync():
+    reads = [NOT_OURS, ours(), ours(), settings("completed", last_sync=at(25), last_trigger=at(0))]
+    result, graph, clock = run(answers=[gateway()], reads=reads, wait=True, poll_interval=10)
+    assert (result["outcome"], result["changed"], result["sync_status"]) == ("triggered", True, "completed")
+    assert (graph.requests, graph.reads) == (1, 4)  # before, the deciding read, two polls
+    assert clock.sleeps == [10]
+
+
+def test_a_lost_answer_without_our_trigger_is_sent_again_after_backoff():
+    result, graph, clock = run(answers=[gateway(), (TRIGGERED, None)], reads=[NOT_OURS])
+    assert (result["outcome"], result["changed"]) == ("triggered", True)
+    assert graph.requests == 2
+    assert len(clock.sleeps) == 1 and 0 < clock.sleeps[0] <= 0.5
+
+
+def test_a_refusal_after_a_lost_answer_is_decided_by_reading():
+    # The first request reached Graph late (slow, then acted): the read right after shows nothing,
+    # the second request meets the sync the first one started, and a second read shows it.
+    reads = [NOT_OURS, lambda clock: ours()]
+    result, graph, _clock = run(answers=[reset(), (IN_PROGRESS, None)], reads=reads, if_in_progress="fail")
+    assert (result["outcome"], result["changed"]) == ("triggered", True)
+    assert (graph.requests, graph.reads) == (2, 2)
+
+
+def test_a_refusal_after_a_lost_answer_without_our_trigger_is_a_normal_outcome():
+    reads = [NOT_OURS, settings("inProgress", last_trigger=at(-5))]
+    result, graph, _clock = run(answers=[reset(), (IN_PROGRESS, None)], reads=reads)
+    assert (result["outcome"], result["changed"]) == ("in_progress", False)
+
+
+def test_lost_answers_are_sent_again_at_most_max_retries_times():
+    error, graph, _clock = run_fails(answers=[gateway()], reads=[NOT_OURS])
+    assert graph.requests == 4  # 1 + max_retries (3)
+    assert error.message.startswith("Gave up after 4 sync requests, and the settings show no sync started "
+                                    "by this task (last manual trigger %s)." % ts(-7300))
+    assert error.result["error"]["attempts"] == 4
+    assert error.result["error"]["request_id"] == "rid"
+    assert "outcome" not in error.result
+    assert error.result["changed"] is False
+
+
+def test_a_lost_answer_and_an_unreadable_state_fail_without_guessing():
+    error, graph, _clock = run_fails(answers=[reset()], reads=[gateway(503)])
+    assert error.message.startswith("Could not tell whether Graph started a sync: the answer to the sync "
+                                    "request was lost (Could not complete")
+    assert "windows_autopilot_settings" in error.message
+    assert "outcome" not in error.result
+    assert graph.requests == 1
+
+
+def test_a_refused_sync_request_is_not_decided_by_reading():
+    forbidden = GraphError("Graph answered 403.", status=403)
+    with pytest.raises(GraphError):
+        run(answers=[forbidden], reads=[NOT_OURS])
+
+
+# -- one deadline, failures after the trigger ---------------------------------------------------------
+
+def throttled_read():
+    error = GraphError("Graph answered 429 TooManyRequests.", status=429, code="TooManyRequests")
+    error.retry_after = 60.0
+    return error
+
+
+def test_throttled_reads_while_waiting_stay_inside_wait_timeout():
+    reads = [NOT_OURS, throttled_read()]
+    error, graph, clock = run_fails(answers=[(TRIGGERED, None)], reads=reads, wait=True, wait_timeout=15,
+                                    poll_interval=5)
+    assert clock.sleeps == [15]  # Retry-After 60 capped by the time left; the last read at the deadline
+    assert graph.reads == 3
+    assert graph.deadline == 5015.0
+    assert error.message.startswith("Gave up after wait_timeout=15s waiting for the triggered sync to finish; "
+                                    "the last read failed: Graph answered 429")
+    assert (error.result["outcome"], error.result["changed"], error.result["sync_status"]) == (
+        "triggered", True, "inProgress")
+    assert error.result["autopilot_settings"]["last_manual_sync_trigger_date_time"] == ts(-7300)
+    assert error.result["error"]["status"] == 429
+
+
+def test_any_failure_after_the_trigger_still_says_triggered():
+    forbidden = GraphError("Graph answered 403.", status=403, code="Forbidden")
+    error, _graph, _clock = run_fails(answers=[(TRIGGERED, None)], reads=[NOT_OURS, forbidden], wait=True)
+    assert error.message == "Graph answered 403."
+    assert (error.result["outcome"], error.result["changed"]) == ("triggered", True)
+    assert error.result["error"]["code"] == "Forbidden"
+
+
+def test_a_stale_completed_after_our_trigger_is_not_finished():
+    stale = settings("completed", last_sync=at(-7200), last_trigger=at(0))
+    done = settings("completed", last_sync=at(31), last_trigger=at(0))
+    result, graph, clock = run(answers=[(TRIGGERED, None)], reads=[NOT_OURS, stale, stale, stale, done],
+                               wait=True, poll_interval=10)
+    assert result["sync_status"] == "completed"
+    assert clock.sleeps == [10, 10, 10]
+
+
+def test_nothing_read_is_null_and_says_so():
+    error, _graph, _clock = run_fails(answers=[(IN_PROGRESS, None)], reads=[throttled_read()],
+                                      if_in_progress="wait", wait_timeout=5)
+    assert "the last read failed" in error.message
+    assert "unknown" not in error.message

@@ -13,7 +13,6 @@ from ansible_collections.intune.autopilot.plugins.module_utils.connection_option
 from ansible_collections.intune.autopilot.plugins.module_utils.disk_cache import DiskCache, cache_key
 from ansible_collections.intune.autopilot.plugins.module_utils.errors import GraphError, WorkflowError
 from ansible_collections.intune.autopilot.plugins.module_utils.tenant_identity import (
-    failed_sync_warning,
     honest_check_mode,
     identity_result,
     tenant_from_issuer,
@@ -92,16 +91,6 @@ def test_an_opaque_token_leaves_everything_unknown():
     settings = settings_from(access_token="opaque")
     assert identity_result(FakeClient(None), settings) == {
         "tenant": None, "tenant_id": None, "graph_permissions": None}
-
-
-def test_failed_sync_warning_uses_the_last_status_read():
-    assert failed_sync_warning({"sync_status": "completed"}) is None
-    assert "failed (last sync never)" in failed_sync_warning({"sync_status": "failed"})
-    # autopilot_sync: the settings it read say failed, the POST answer says inProgress.
-    read = {"sync_status": "inProgress",
-            "autopilot_settings": {"sync_status": "failed", "last_sync_date_time": "2026-11-23T09:15:02Z"}}
-    assert "2026-11-23T09:15:02Z" in failed_sync_warning(read)
-    assert failed_sync_warning({"sync_status": None}) is None
 
 
 def test_check_mode_predicts_the_403_of_a_read_only_token():

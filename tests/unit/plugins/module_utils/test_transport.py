@@ -145,3 +145,43 @@ def test_tls_failures_are_not_retried(https_sim, listener, hint):
     assert "TLS verification" in error.value.message
     assert hint in error.value.message
     assert sleeps.sleeps == []
+
+
+def deadline_call(https_sim, sim_tenant, remaining):
+    """A GET through a Transport whose deadline is ``remaining`` seconds away; returns (response, sleeps)."""
+    token = https_sim.mint_access_token(sim_tenant, "unit-client")
+    sleeps = Recorder()
+    transport = Transport(verify=https_sim.ca_path, timeout=5, retry=RetryPolicy(max_retries=3), sleep=sleeps,
+                          monotonic=lambda: 1000.0)
+    transport.deadline = 1000.0 + remaining
+    response = transport.request("GET", https_sim.url + SETTINGS, headers={"Authorization": "Bearer " + token})
+    return response, sleeps.sleeps
+
+
+def test_a_retry_after_past_the_deadline_is_not_waited_for(https_sim, sim_tenant):
+    fault(https_sim, sim_tenant, "status", count=-1, status=429, retry_after=30)
+    response, sleeps = deadline_call(https_sim, sim_tenant, remaining=10)
+    assert response.status_code == 429  # the caller turns it into a clear error
+    assert sleeps == []
+    assert len(https_sim.log(tenant=sim_tenant)) == 1
+
+
+def test_a_retry_after_inside_the_deadline_is_honoured(https_sim, sim_tenant):
+    fault(https_sim, sim_tenant, "status", status=429, retry_after=2)
+    response, sleeps = deadline_call(https_sim, sim_tenant, remaining=10)
+    assert response.status_code == 200
+    assert sleeps == [2.0]
+
+
+def test_a_reset_after_sending_says_the_request_may_have_arrived(https_sim, sim_tenant, call):
+    fault(https_sim, sim_tenant, "reset")
+    with pytest.raises(TransportError) as error:
+        call(retry=RetryPolicy(max_retries=3, connection_errors=False))
+    assert error.value.sent is True
+
+
+def test_a_connection_that_never_opened_was_not_sent():
+    transport = Transport(timeout=2, retry=RetryPolicy(max_retries=0), sleep=Recorder())
+    with pytest.raises(TransportError) as error:
+        transport.request("GET", "https://127.0.0.1:9/nothing-listens-here")
+    assert error.value.sent is False
