@@ -171,38 +171,12 @@ manual_sync_allowed_at:
   sample: "2026-11-23T09:24:40Z"
 """
 
-from ansible_collections.intune.autopilot.plugins.module_utils.autopilot_graph import AutopilotGraph, Clock
-from ansible_collections.intune.autopilot.plugins.module_utils.errors import ConfigurationError
-from ansible_collections.intune.autopilot.plugins.module_utils.graph_module import GraphModule
-from ansible_collections.intune.autopilot.plugins.module_utils.sync_workflow import SyncOptions, SyncWorkflow
-
-ARGUMENT_SPEC = dict(
-    if_in_progress=dict(type="str", default="skip", choices=["skip", "wait", "fail"]),
-    if_throttled=dict(type="str", default="skip", choices=["skip", "wait", "fail"]),
-    skip_if_synced_within=dict(type="int", default=0),
-    wait=dict(type="bool", default=False),
-    wait_timeout=dict(type="int", default=900),
-    poll_interval=dict(type="int", default=10),
-)
-
-
-def sync_options(params):
-    """The module's own options, checked before any network call."""
-    for name, minimum in (("skip_if_synced_within", 0), ("wait_timeout", 1), ("poll_interval", 1)):
-        if params[name] < minimum:
-            raise ConfigurationError(name, "%s must be at least %d, got %d." % (name, minimum, params[name]))
-    return SyncOptions(**dict((name, params[name]) for name in ARGUMENT_SPEC))
-
-
-def sync(module):
-    options = sync_options(module.params)
-    graph = AutopilotGraph(module.client, module.settings.max_retries)
-    result = SyncWorkflow(graph, options, Clock(), check_mode=module.check_mode).run()
-    module.exit_json(**result)
+from ansible_collections.intune.autopilot.plugins.module_utils import sync_core
+from ansible_collections.intune.autopilot.plugins.module_utils.graph_module import run_module
 
 
 def main():
-    GraphModule(argument_spec=ARGUMENT_SPEC).run(sync)
+    run_module(sync_core)
 
 
 if __name__ == "__main__":

@@ -127,18 +127,12 @@ manual_sync_allowed_at:
   sample: "2026-11-23T09:24:40Z"
 """
 
-from ansible_collections.intune.autopilot.plugins.module_utils.autopilot import utc_now
-from ansible_collections.intune.autopilot.plugins.module_utils.autopilot_graph import AutopilotGraph
-from ansible_collections.intune.autopilot.plugins.module_utils.graph_module import GraphModule
-
-
-def report(module):
-    settings = AutopilotGraph(module.client, module.settings.max_retries).read_settings()
-    module.exit_json(changed=False, **settings.state_result(utc_now()))
+from ansible_collections.intune.autopilot.plugins.module_utils import settings_core
+from ansible_collections.intune.autopilot.plugins.module_utils.graph_module import run_module
 
 
 def main():
-    GraphModule().run(report)
+    run_module(settings_core)
 
 
 if __name__ == "__main__":

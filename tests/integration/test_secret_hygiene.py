@@ -187,13 +187,13 @@ def test_every_secret_option_is_no_log():
     from ansible_collections.intune.autopilot.plugins.module_utils.connection_options import (
         connection_argument_spec,
     )
-    from ansible_collections.intune.autopilot.plugins.modules import autopilot_sync
+    from ansible_collections.intune.autopilot.plugins.module_utils import sync_core
 
     spec = connection_argument_spec()
     for name in SECRET_OPTIONS:
         assert spec[name].get("no_log") is True, name
     # A new secret-looking option must be added to SECRET_OPTIONS (and be no_log) or be a path.
-    everything = dict(spec, **autopilot_sync.ARGUMENT_SPEC)
+    everything = sync_core.argument_spec()
     looks_secret = [name for name, option in everything.items()
                     if re.search(r"secret|password|token|key", name) and option.get("type", "str") == "str"]
     assert sorted(looks_secret) == sorted(SECRET_OPTIONS)
