@@ -43,6 +43,13 @@ try:
     import msal  # noqa: F401  pylint: disable=unused-import
 except ImportError:
     MISSING_LIBRARIES.append("msal")
+# What the first token request would import in every worker otherwise: requests
+# looks for ~/.netrc on each request, MSAL probes for its optional extensions.
+import netrc  # noqa: F401,E402  pylint: disable=unused-import,wrong-import-position
+try:
+    import msal_extensions  # noqa: F401  pylint: disable=unused-import
+except ImportError:
+    pass
 
 display = Display()
 
