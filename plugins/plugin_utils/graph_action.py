@@ -22,6 +22,8 @@ __metaclass__ = type
 import os
 
 from ansible.module_utils.basic import remove_values
+from ansible.module_utils.common.collections import is_sequence
+from ansible.module_utils.common.text.converters import to_text
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import UnsupportedError
 from ansible.module_utils.parsing.convert_bool import boolean
@@ -86,7 +88,7 @@ class GraphAction(ModuleAction):
     def _run_core(self, environ):
         spec = self.CORE.argument_spec()
         with fallbacks_from(environ):
-            validation = ArgumentSpecValidator(spec).validate(dict(self._task.args))
+            validation = ArgumentSpecValidator(spec).validate(as_module_receives(self._task.args))
         params = validation.validated_parameters
         hidden = set(validation._no_log_values)  # pylint: disable=protected-access
         warnings = []
@@ -117,3 +119,24 @@ class GraphAction(ModuleAction):
         if isinstance(validation.errors[0], UnsupportedError):
             msg = "Unsupported parameters for (%s) module: %s" % (self._task.action, msg)
         return msg
+
+
+def as_module_receives(value):
+    """Task arguments as plain JSON types, as a module gets them.
+
+    The task's own objects (AnsibleUnicode in 2.16, tagged strings in 2.19,
+    vaulted text) would otherwise show in validation messages and results.
+    """
+    if isinstance(value, str):
+        return str(value)  # a plain str, whatever subclass it was
+    if isinstance(value, dict):
+        return dict((str(k), as_module_receives(v)) for k, v in value.items())
+    if isinstance(value, (bool, type(None))):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if is_sequence(value):  # lists and tuples; strings and vaulted text are not sequences here
+        return [as_module_receives(item) for item in value]
+    return to_text(value)
