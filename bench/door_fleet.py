@@ -36,8 +36,8 @@ def _two_tasks(bench, cache, door_vars):
 
 def variants(bench, cache):
     return [
-        ("ping", "2 x ansible.builtin.ping", playbooks.play(1, lambda i: playbooks.ping(0) + playbooks.ping(1),
-                                                             hosts="all", name="pings")),
+        ("ping", "2 x ansible.builtin.ping",
+         playbooks.play(1, lambda i: playbooks.ping(0) + playbooks.ping(1), hosts="all", name="pings")),
         ("in_process", "sync + read, in-process door", _two_tasks(bench, cache, None)),
         ("module", "sync + read, module door", _two_tasks(bench, cache, playbooks.MODULE_DOOR)),
     ]

@@ -373,8 +373,8 @@ def summary(results):
                 r["peak_tree_pss_mb"]["median"],
                 100 * r["cpu_utilisation"]["median"]))
     if "door_fleet" in s:
-        lines.append("Fleet through each door (%d tenants x 2 tasks, forks %d):" % (s["door_fleet"]["tenants"],
-                                                                                   s["door_fleet"]["forks"]))
+        door = s["door_fleet"]
+        lines.append("Fleet through each door (%d tenants x 2 tasks, forks %d):" % (door["tenants"], door["forks"]))
         for key, r in s["door_fleet"]["variants"].items():
             lines.append("  %-34s %6.1f s wall  %6.1f s CPU  PSS %5.0f MB" % (
                 r["label"], r["wall_s"]["median"], r["cpu_s"]["median"], r["peak_tree_pss_mb"]["median"]))

@@ -108,7 +108,8 @@ class GraphAction(ModuleAction):
             return self.CORE.run(context)
         except AutopilotError as exc:
             return dict(failed=True, **graph_core.failure(exc, secrets))
-        except Exception as exc:  # pylint: disable=broad-except  (a traceback must not reach the user)
+        # A traceback must not reach the user, nor a secret in an unforeseen exception's text.
+        except Exception as exc:  # pylint: disable=broad-except
             return dict(failed=True, msg=scrub("%s failed in the controller: %s: %s. Set %s=false to run it "
                                                "as a module." % (self._task.action, type(exc).__name__, exc,
                                                                  SWITCH), secrets))

@@ -56,8 +56,9 @@ def test_reads_checks_and_failures_are_the_same_on_both_doors(tenant, run_playbo
         {"name": "bad type", SYNC: {"wait_timeout": "soon"}},
         {"name": "unknown option", SETTINGS: {"tenant": "x"}},
         {"name": "own rule", SYNC: {"poll_interval": 0}},
-        {"name": "connection rule", SETTINGS: {"client_certificate_path": missing_certificate,
-                                                "client_secret": None, "auth_method": "client_certificate"}},
+        {"name": "connection rule",
+         SETTINGS: {"client_certificate_path": missing_certificate, "client_secret": None,
+                    "auth_method": "client_certificate"}},
         {"name": "wrong secret", SETTINGS: {"client_secret": "not-the-secret"}},
         {"name": "no certificate check", SETTINGS: {"validate_certs": False}},
     ]

@@ -314,8 +314,8 @@ def test_in_process_failures_at_vvvv_show_no_secret(tenant, run_playbook, tmp_pa
         {"name": "refused", SETTINGS: tenant.connection, "ignore_errors": True, "register": "refused"},
         {"name": "show", "ansible.builtin.debug": {"var": "refused"}},
     ]
-    run = run_playbook(tasks, extra_args=["-vvvv"], env={"ANSIBLE_LOG_PATH": str(log_file),
-                                                          "HYGIENE_SECRET": env_secret})
+    env = {"ANSIBLE_LOG_PATH": str(log_file), "HYGIENE_SECRET": env_secret}
+    run = run_playbook(tasks, extra_args=["-vvvv"], env=env)
 
     assert [run.result(n)["status"] for n in ("bad option", "refused")] == ["failed", "failed"]
     module_args = run.result("bad option")["result"]["invocation"]["module_args"]
