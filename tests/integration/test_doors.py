@@ -8,6 +8,9 @@ dates). The module files Ansible keeps (ANSIBLE_KEEP_REMOTE_FILES) show which
 door ran.
 """
 
+import subprocess
+import sys
+
 import pytest
 
 SETTINGS = "intune.autopilot.windows_autopilot_settings"
@@ -132,3 +135,19 @@ def test_the_in_process_door_says_so_at_vvv(tenant, run_playbook):
 
     assert run.result("read")["status"] == "ok"
     assert "intune.autopilot.windows_autopilot_settings runs in the controller" in run.stdout
+
+
+def test_a_python_without_the_libraries_is_named_with_its_pip_command(tenant, run_playbook, tmp_path):
+    """The module door in an interpreter that lacks requests: the message names it and how to install."""
+    bare = tmp_path / "bare"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True, timeout=120)
+    python = bare / "bin" / "python"
+    task = {"name": "read", SETTINGS: {},
+            "vars": {"ansible_python_interpreter": str(python), "intune_autopilot_in_process": False}}
+    run = run_playbook([task], module_defaults=tenant.connection, expect_door="module")
+
+    failed = run.result("read")
+    assert failed["status"] == "failed"
+    assert "Failed to import the required Python library (requests)" in failed["result"]["msg"]
+    assert "%s -m pip install requests" % python in failed["result"]["msg"]
+    assert tenant.log() == []  # nothing was sent
