@@ -70,6 +70,14 @@ def module_unit(fqcn):
     return lambda i: [{"name": "unit %d" % i, fqcn: {}, "register": "result"}]
 
 
+# The documented switch that sends the collection's tasks to the module door.
+MODULE_DOOR = {"intune_autopilot_in_process": False}
+
+
+def debug(i):
+    return [{"name": "debug %d" % i, "ansible.builtin.debug": {"msg": "unit %d" % i}}]
+
+
 def ping(i):
     return [{"name": "ping %d" % i, "ansible.builtin.ping": {}}]
 

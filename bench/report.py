@@ -7,9 +7,11 @@ from .paths import DOC, RESULTS
 BEGIN = ".. BEGIN GENERATED RESULTS (bench/run.py rewrites everything up to the END marker)"
 END = ".. END GENERATED RESULTS"
 
-MARGINAL_ORDER = ["ping", "settings", "settings_token_cache", "uri_read", "sync", "uri_sync",
+MARGINAL_ORDER = ["ping", "debug", "settings", "settings_token_cache", "settings_module",
+                  "settings_module_token_cache", "uri_read", "sync", "sync_module", "uri_sync",
                   "ping_pipelining", "settings_pipelining", "settings_baseline"]
-UNIT_PARTNER = {"settings": "uri_read", "settings_token_cache": "uri_read", "sync": "uri_sync",
+UNIT_PARTNER = {"settings": "uri_read", "settings_token_cache": "uri_read", "settings_module": "uri_read",
+                "settings_module_token_cache": "uri_read", "sync": "uri_sync", "sync_module": "uri_sync",
                 "settings_pipelining": "uri_read", "settings_baseline": "uri_read"}
 ROUND_TRIP_LABELS = [
     ("settings_cold", "windows_autopilot_settings, cold (empty cache_path)"),
@@ -75,13 +77,12 @@ def _marginal_rst(section):
     text += ("\nwall = marginal wall time (the issue's measure); CPU = marginal CPU time of ansible-playbook and "
              "every process it ran (controller, workers, module processes), which a busy machine disturbs much "
              "less than wall time. Ratios are ratios of the medians.\n")
-    cpu_pairs = {"settings/ping": ("settings", "ping"), "settings/uri_read": ("settings", "uri_read")}
     targets = section.get("targets", {})
     text += "\nTargets: %s.\n" % "; ".join(
         "``%s``: %s (wall %s, CPU %s)" % (
             name, {True: "met", False: "**not met**", None: "n/a"}[ok],
             (ratios.get(name.split(" ")[0]) or {}).get("ratio_of_medians"),
-            _x(_cpu_ratio(variants, *cpu_pairs[name.split(" ")[0]])) if name.split(" ")[0] in cpu_pairs else "")
+            _x(_cpu_ratio(variants, *name.split(" ")[0].split("/"))))
         for name, ok in targets.items())
     statuses = section.get("sync_statuses", {})
     if statuses:
@@ -159,6 +160,27 @@ def _fleet_rst(section):
     return text
 
 
+def _door_fleet_rst(section):
+    rows = []
+    for key in ("ping", "in_process", "module"):
+        r = section["variants"][key]
+        rows.append([r["label"], "%.1f" % r["wall_s"]["median"], "%.1f" % r["cpu_s"]["median"],
+                     "%.0f" % r["peak_tree_mb"]["median"], "%.0f" % r["peak_tree_pss_mb"]["median"],
+                     "%.0f" % r["peak_worker_mb"]["median"], r["max_concurrent_modules"]])
+    text = list_table(["fleet (2 tasks per tenant)", "wall s", "CPU s", "tree RSS MB", "tree PSS MB",
+                       "worker MB", "modules at once"], rows, [34, 9, 9, 10, 10, 9, 9])
+    ratios = section["ratios"]
+    text += ("\nIn-process vs ping: wall %sx, CPU %sx. Module door vs ping: wall %sx, CPU %sx. In-process vs "
+             "module door: wall %sx, CPU %sx, peak PSS %sx.\n" % (
+                 ratios["in_process/ping"]["wall"], ratios["in_process/ping"]["cpu"],
+                 ratios["module/ping"]["wall"], ratios["module/ping"]["cpu"],
+                 ratios["in_process/module"]["wall"], ratios["in_process/module"]["cpu"],
+                 ratios["in_process/module"]["peak_pss"]))
+    text += "\nTargets: %s.\n" % "; ".join(
+        "``%s``: %s" % (name, "met" if ok else "**not met**") for name, ok in section["targets"].items())
+    return text
+
+
 def generated_rst(results):
     machine = results["machine"]
     parts = [BEGIN, "",
@@ -190,6 +212,12 @@ def generated_rst(results):
         parts += ["Fleet", "-----", "", "One ``windows_autopilot_settings`` task per tenant (inventory host).", "",
                   _fleet_rst(sections["fleet"]),
                   "Plot: ``bench/results/fleet.png`` in the repository.", ""]
+    if "door_fleet" in sections:
+        s = sections["door_fleet"]
+        parts += ["Fleet through each door", "-----------------------", "",
+                  "%d tenants (inventory hosts, ``ansible_connection: local``), ``forks: %d``, two tasks per tenant; "
+                  "median of %d run(s) per variant, interleaved." % (s["tenants"], s["forks"], s["repetitions"]), "",
+                  _door_fleet_rst(s)]
     parts.append(END)
     return "\n".join(parts) + "\n"
 
@@ -344,5 +372,15 @@ def summary(results):
                 r["tenants"], r["forks"], r["tasks_per_s"]["median"], r["peak_tree_mb"]["median"],
                 r["peak_tree_pss_mb"]["median"],
                 100 * r["cpu_utilisation"]["median"]))
+    if "door_fleet" in s:
+        door = s["door_fleet"]
+        lines.append("Fleet through each door (%d tenants x 2 tasks, forks %d):" % (door["tenants"], door["forks"]))
+        for key, r in s["door_fleet"]["variants"].items():
+            lines.append("  %-34s %6.1f s wall  %6.1f s CPU  PSS %5.0f MB" % (
+                r["label"], r["wall_s"]["median"], r["cpu_s"]["median"], r["peak_tree_pss_mb"]["median"]))
+        for name, r in s["door_fleet"]["ratios"].items():
+            lines.append("  ratio %-30s %s" % (name, r))
+        for name, ok in s["door_fleet"]["targets"].items():
+            lines.append("  target %-39s %s" % (name, "met" if ok else "NOT MET"))
     lines.append("Written: bench/results/latest.json, bench/results/*.png, docs/docsite/rst/performance.rst")
     return "\n".join(lines)

@@ -16,13 +16,13 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench import baseline as baseline_mod  # noqa: E402
-from bench import fleet, marginal, python_cost, report, round_trips, task_profile  # noqa: E402
+from bench import door_fleet, fleet, marginal, python_cost, report, round_trips, task_profile  # noqa: E402
 from bench.context import Bench  # noqa: E402
 from bench.paths import COLLECTIONS, INSTALLED_MANIFEST, WORK  # noqa: E402
 from bench.simulator import SimulatorProcess  # noqa: E402
 from bench.tenants import fleet as fleet_tenants, simulator_config, tenant  # noqa: E402
 
-SECTIONS = ("marginal", "round_trips", "python_cost", "profile", "fleet")
+SECTIONS = ("marginal", "round_trips", "python_cost", "profile", "fleet", "door_fleet")
 # The last commit before the discovery cache and the token cache: the "before" numbers.
 DEFAULT_BASELINE_REF = "871bb44"
 
@@ -72,15 +72,16 @@ def parse_args(argv=None):
 
 
 def all_tenants(args):
-    names = ["marginal-" + n for n in ("settings", "settings-tc", "uri-read", "sync", "uri-sync",
-                                       "settings-pipelining", "settings-ref")]
+    names = ["marginal-" + n for n in marginal.MARGINAL_TENANTS]
     names += ["rt-%s-%s" % (m, mode) for m in ("settings", "sync") for mode in ("cold", "warm", "token_cache")]
     names += ["rt-uri_read", "rt-uri_sync", "rt-settings-baseline"]
     names += ["py-module", "py-module_token_cache", "py-msal-requests", "py-sdk"]
     names += ["profile-settings", "profile-settings-tc", "profile-uri"]
     found = [tenant(n) for n in names]
-    if "fleet" in args.sections:
-        found += fleet_tenants(max(args.fleet_sizes))
+    sizes = (args.fleet_sizes if "fleet" in args.sections else []) + (
+        [door_fleet.TENANTS] if "door_fleet" in args.sections else [])
+    if sizes:
+        found += fleet_tenants(max(sizes))
     return found
 
 
@@ -115,6 +116,7 @@ def main(argv=None):
             "python_cost": lambda: python_cost.run(bench),
             "profile": lambda: task_profile.run(bench, results["sections"].get("marginal")),
             "fleet": lambda: fleet.run(bench),
+            "door_fleet": lambda: door_fleet.run(bench),
         }
         for section in SECTIONS:
             if section in args.sections:

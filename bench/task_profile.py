@@ -54,14 +54,17 @@ def run(bench, marginal=None):
     sim = bench.sim
     targets = []
     t = tenant("profile-settings")
-    settings = _keep_ansiballz(bench, "settings", playbooks.module_unit(playbooks.SETTINGS),
-                               playbooks.connection(t, sim, os.path.join(bench.work, "caches", "profile-settings")))
-    targets.append(("settings", "windows_autopilot_settings", settings[-1:]))
+    # Only the module door runs a module process: profile that one (the in-process door has none).
+    settings = _keep_ansiballz(bench, "settings_module", playbooks.module_unit(playbooks.SETTINGS),
+                               playbooks.connection(t, sim, os.path.join(bench.work, "caches", "profile-settings")),
+                               play_vars=playbooks.MODULE_DOOR)
+    targets.append(("settings_module", "windows_autopilot_settings (module)", settings[-1:]))
     t = tenant("profile-settings-tc")
-    cached = _keep_ansiballz(bench, "settings_token_cache", playbooks.module_unit(playbooks.SETTINGS),
+    cached = _keep_ansiballz(bench, "settings_module_token_cache", playbooks.module_unit(playbooks.SETTINGS),
                              playbooks.connection(t, sim, os.path.join(bench.work, "caches", "profile-tc"),
-                                                  token_cache=True))
-    targets.append(("settings_token_cache", "windows_autopilot_settings, token_cache", cached[-1:]))
+                                                  token_cache=True), play_vars=playbooks.MODULE_DOOR)
+    targets.append(("settings_module_token_cache", "windows_autopilot_settings (module), token_cache",
+                    cached[-1:]))
     targets.append(("ping", "ansible.builtin.ping", _keep_ansiballz(bench, "ping", playbooks.ping)[-1:]))
     t = tenant("profile-uri")
     uri = _keep_ansiballz(bench, "uri_read", playbooks.uri_read, play_vars=playbooks.uri_vars(t, sim))
@@ -104,7 +107,7 @@ def run(bench, marginal=None):
             entry["marginal_s"] = task
             entry["controller_s"] = round(task - entry["wall_s"]["median"], 4)
             entry["module_share"] = round(entry["wall_s"]["median"] / task, 2) if task else None
-        if key == "settings":
+        if key == "settings_module":
             entry["cprofile_top"] = _profile(bench, files[-1])
         results["modules"][key] = entry
         bench.log("profile: %-22s module process %.3fs (cpu %.3fs), imports %.0f ms"

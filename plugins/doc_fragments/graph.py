@@ -137,6 +137,18 @@ notes:
     active Intune license.
   - Use C(module_defaults) with the action group C(group/intune.autopilot.graph) to set
     these options once for all modules of the collection.
+  - Where the task runs. When the task's connection is local (the implicit C(localhost),
+    C(ansible_connection=local), C(delegate_to=localhost)), without C(async) and without C(become),
+    the module's action plugin does the work inside the controller's worker process, with the
+    controller's Python and its C(msal) and C(requests). This is much cheaper than starting a module
+    process, and behaves the same way (options, C(module_defaults), C(environment), check mode,
+    warnings, failures, C(no_log)).
+  - Otherwise, and also when C(msal) or C(requests) cannot be imported by the controller's Python, or
+    when the task's C(environment) sets a variable other than the credential, cloud and cache variables
+    these options read (for example E(HTTPS_PROXY)), the task runs as a module, with the host's
+    C(ansible_python_interpreter).
+  - Set the variable C(intune_autopilot_in_process=false) (task, play, inventory or extra variable) to
+    always run the module. C(-vvv) shows which way each task went.
 seealso:
   - name: Windows Autopilot settings in Microsoft Graph
     description: The Graph resource these modules read and sync.

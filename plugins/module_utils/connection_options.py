@@ -14,6 +14,7 @@ __metaclass__ = type
 
 import os
 import re
+from contextlib import contextmanager
 
 from ansible.module_utils.errors import AnsibleFallbackNotFound
 
@@ -39,16 +40,34 @@ _DOMAIN = re.compile(r"^(?=.{4,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])
 _MULTI_TENANT_ALIASES = ("common", "organizations", "consumers")
 
 
+# The environment env_fallback reads: os.environ in a module; the task's
+# environment while the controller-side door validates options (see
+# fallbacks_from). A one-element list so the door can swap it in place.
+_FALLBACK_ENVIRON = [None]
+
+
 def env_fallback(*names):
     """The first of ``names`` set to a non-empty value in the environment.
 
     Unlike Ansible's own env_fallback, an empty variable does not count: AWX
     injects every variable of a credential type, the unused ones as "".
     """
+    environ = _FALLBACK_ENVIRON[0] if _FALLBACK_ENVIRON[0] is not None else os.environ
     for name in names:
-        if os.environ.get(name):
-            return os.environ[name]
+        if environ.get(name):
+            return environ[name]
     raise AnsibleFallbackNotFound
+
+
+@contextmanager
+def fallbacks_from(environ):
+    """Make env_fallback read ``environ`` instead of os.environ inside a ``with`` block."""
+    saved = _FALLBACK_ENVIRON[0]
+    _FALLBACK_ENVIRON[0] = environ
+    try:
+        yield environ
+    finally:
+        _FALLBACK_ENVIRON[0] = saved
 
 
 def connection_argument_spec():

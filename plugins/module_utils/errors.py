@@ -41,10 +41,13 @@ class AutopilotError(Exception):
         super(AutopilotError, self).__init__(msg)
         self.message = msg
         self.details = dict((k, v) for k, v in details.items() if v is not None)
+        self.labels = {}  # top-level return values added on the way out, e.g. the tenant
 
     def to_result(self):
         """Keyword arguments for ``fail_json`` (besides ``msg``)."""
-        return {"error": dict(self.details)} if self.details else {}
+        result = {"error": dict(self.details)} if self.details else {}
+        result.update(self.labels)
+        return result
 
 
 class WorkflowError(AutopilotError):
@@ -59,7 +62,7 @@ class WorkflowError(AutopilotError):
         self.result = result
 
     def to_result(self):
-        return dict(self.result)
+        return dict(self.result, **self.labels)
 
 
 class ConfigurationError(AutopilotError):

@@ -18,7 +18,7 @@ import re
 
 from ansible_collections.intune.autopilot.plugins.module_utils.autopilot import RECENTLY_SYNCED
 from ansible_collections.intune.autopilot.plugins.module_utils.disk_cache import DiskCache
-from ansible_collections.intune.autopilot.plugins.module_utils.errors import GraphError, WorkflowError
+from ansible_collections.intune.autopilot.plugins.module_utils.errors import AutopilotError, GraphError, WorkflowError
 from ansible_collections.intune.autopilot.plugins.module_utils.graph_client import _STATUS_HINTS
 from ansible_collections.intune.autopilot.plugins.module_utils.msal_http import cached_discovery
 from ansible_collections.intune.autopilot.plugins.module_utils.token_claims import token_roles
@@ -68,6 +68,17 @@ def identity_result(client, settings):
         "tenant_id": resolved_tenant_id(settings, claims),
         "graph_permissions": token_roles(claims),
     }
+
+
+def labelled(client, settings, work):
+    """``work()``'s result, or its error, labelled with the tenant it reached: every result names it."""
+    try:
+        result = work()
+    except AutopilotError as exc:
+        exc.labels.update(identity_result(client, settings))
+        raise
+    result.update(identity_result(client, settings))
+    return result
 
 
 def _forbidden_prediction(client, result):

@@ -223,7 +223,7 @@ tenant:
   description:
     - The tenant that was asked for, as given in O(tenant_id) or the environment (a GUID or a domain
       name); null when none was given (O(auth_method=access_token), O(auth_method=managed_identity)).
-  returned: when the task ran (not on failure)
+  returned: always, failed results included, once the connection options were valid
   type: str
   sample: contoso.onmicrosoft.com
 tenant_id:
@@ -233,7 +233,7 @@ tenant_id:
       C(tid) claim of the access token. Null when neither is readable.
     - Compare it with the GUID you expect before trusting a result that came from a domain name or
       from the environment.
-  returned: when the task ran (not on failure)
+  returned: always, failed results included, once the connection options were valid
   type: str
   sample: 3f2504e0-4f89-41d3-9a0c-0305e82c3301
 graph_permissions:
@@ -242,7 +242,7 @@ graph_permissions:
       verifying the token; V([]) for an app-only token without any.
     - Null when unknown (the token is not a readable JWT, or it is a delegated token). Best effort,
       Graph decides.
-  returned: when the task ran (not on failure)
+  returned: always, failed results included, once the connection options were valid
   type: list
   elements: str
   sample: [DeviceManagementServiceConfig.ReadWrite.All]
@@ -255,45 +255,12 @@ warnings:
   elements: str
 """
 
-from ansible_collections.intune.autopilot.plugins.module_utils.autopilot_graph import AutopilotGraph
-from ansible_collections.intune.autopilot.plugins.module_utils.errors import ConfigurationError
-from ansible_collections.intune.autopilot.plugins.module_utils.graph_module import GraphModule
-from ansible_collections.intune.autopilot.plugins.module_utils.sync_workflow import SyncOptions, SyncWorkflow
-from ansible_collections.intune.autopilot.plugins.module_utils.tenant_identity import (
-    honest_check_mode,
-    identity_result,
-)
-
-ARGUMENT_SPEC = dict(
-    if_in_progress=dict(type="str", default="skip", choices=["skip", "wait", "fail"]),
-    if_throttled=dict(type="str", default="skip", choices=["skip", "wait", "fail"]),
-    skip_if_synced_within=dict(type="int", default=0),
-    wait=dict(type="bool", default=False),
-    wait_timeout=dict(type="int", default=900),
-    poll_interval=dict(type="int", default=10),
-)
-
-
-def sync_options(params):
-    """The module's own options, checked before any network call."""
-    for name, minimum in (("skip_if_synced_within", 0), ("wait_timeout", 1), ("poll_interval", 1)):
-        if params[name] < minimum:
-            raise ConfigurationError(name, "%s must be at least %d, got %d." % (name, minimum, params[name]))
-    return SyncOptions(**dict((name, params[name]) for name in ARGUMENT_SPEC))
-
-
-def sync(module):
-    options = sync_options(module.params)
-    graph = AutopilotGraph(module.client, module.settings.max_retries)
-    run = SyncWorkflow(graph, options, graph.clock, check_mode=module.check_mode).run
-    result = honest_check_mode(module.client, run) if module.check_mode else run()
-    result.update(identity_result(module.client, module.settings))
-    module.warn_all(result.pop("warnings", ()))
-    module.exit_json(**result)
+from ansible_collections.intune.autopilot.plugins.module_utils import sync_core
+from ansible_collections.intune.autopilot.plugins.module_utils.graph_module import run_module
 
 
 def main():
-    GraphModule(argument_spec=ARGUMENT_SPEC).run(sync)
+    run_module(sync_core)
 
 
 if __name__ == "__main__":

@@ -137,7 +137,7 @@ tenant:
   description:
     - The tenant that was asked for, as given in O(tenant_id) or the environment (a GUID or a domain
       name); null when none was given (O(auth_method=access_token), O(auth_method=managed_identity)).
-  returned: success
+  returned: always, failed results included, once the connection options were valid
   type: str
   sample: contoso.onmicrosoft.com
 tenant_id:
@@ -147,7 +147,7 @@ tenant_id:
       C(tid) claim of the access token. Null when neither is readable.
     - Compare it with the GUID you expect before trusting a result that came from a domain name or
       from the environment.
-  returned: success
+  returned: always, failed results included, once the connection options were valid
   type: str
   sample: 3f2504e0-4f89-41d3-9a0c-0305e82c3301
 graph_permissions:
@@ -156,7 +156,7 @@ graph_permissions:
       verifying the token; V([]) for an app-only token without any.
     - Null when unknown (the token is not a readable JWT, or it is a delegated token). Best effort,
       Graph decides.
-  returned: success
+  returned: always, failed results included, once the connection options were valid
   type: list
   elements: str
   sample: [DeviceManagementServiceConfig.ReadWrite.All]
@@ -178,24 +178,12 @@ graph_clock_offset:
   sample: 0
 """
 
-from ansible_collections.intune.autopilot.plugins.module_utils.autopilot_graph import AutopilotGraph
-from ansible_collections.intune.autopilot.plugins.module_utils.graph_module import GraphModule
-from ansible_collections.intune.autopilot.plugins.module_utils.tenant_identity import (
-    identity_result,
-)
-
-
-def report(module):
-    graph = AutopilotGraph(module.client, module.settings.max_retries)
-    settings = graph.read_settings()
-    module.warn_all(settings.warnings())
-    result = settings.state_result(graph.clock.now())
-    result.update(identity_result(module.client, module.settings))
-    module.exit_json(changed=False, graph_clock_offset=graph.clock.offset_seconds(), **result)
+from ansible_collections.intune.autopilot.plugins.module_utils import settings_core
+from ansible_collections.intune.autopilot.plugins.module_utils.graph_module import run_module
 
 
 def main():
-    GraphModule().run(report)
+    run_module(settings_core)
 
 
 if __name__ == "__main__":

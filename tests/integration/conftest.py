@@ -5,6 +5,7 @@ state and can run in parallel workers.
 """
 
 import json
+import shutil
 import subprocess
 import time
 
@@ -65,13 +66,21 @@ def make_tenant(sim):
     return lambda **options: Tenant(sim, **options)
 
 
+# The two doors onto the same core: the action plugin's in-process run (the
+# default for a local connection) and the module, forced with the documented switch.
+DOORS = ("in_process", "module")
+FORCE_MODULE = ["-e", "intune_autopilot_in_process=false"]
+COLLECTION_ACTIONS = ("windows_autopilot_settings", "autopilot_sync")
+
+
 class PlaybookRun:
-    def __init__(self, process, results, elapsed):
+    def __init__(self, process, results, elapsed, module_runs):
         self.rc = process.returncode
         self.stdout = process.stdout
         self.stderr = process.stderr
         self.results = results
         self.elapsed = elapsed
+        self.module_runs = module_runs
 
     def result(self, task_name):
         """The (last) recorded result of the task with this name."""
@@ -79,12 +88,57 @@ class PlaybookRun:
         assert matches, "task %r has no result; rc=%s\n%s\n%s" % (task_name, self.rc, self.stdout, self.stderr)
         return matches[-1]
 
+    def collection_results(self):
+        return [r for r in self.results if r.get("action", "").rsplit(".", 1)[-1] in COLLECTION_ACTIONS
+                and r["status"] != "skipped"]
+
+    def assert_door(self, door):
+        """The door that ran is the one asked for: seen by the module files Ansible left behind.
+
+        ANSIBLE_KEEP_REMOTE_FILES keeps every AnsiballZ_<module>.py that a module run
+        executed; the in-process door executes none.
+        """
+        if door == "in_process":
+            assert self.module_runs == [], "a module ran on the in-process door: %s" % self.module_runs
+        elif door == "module" and self.collection_results():
+            assert self.module_runs, "no module ran on the module door\n%s" % self.stdout[-2000:]
+
+
+def module_runs(remote_tmp):
+    """The collection's modules that ran, one entry per execution (AnsiballZ files kept)."""
+    names = ["AnsiballZ_%s.py" % name for name in COLLECTION_ACTIONS]
+    return sorted(path.name for path in remote_tmp.rglob("AnsiballZ_*.py") if path.name in names)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "in_process_only: run on the in-process door only, not also as the module")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked in_process_only are not run again through the module door."""
+    deselected = [item for item in items if item.get_closest_marker("in_process_only")
+                  and getattr(item, "callspec", None) and item.callspec.params.get("door") == "module"]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if item not in deselected]
+
+
+@pytest.fixture(params=DOORS)
+def door(request):
+    """Which door the collection's tasks take."""
+    return request.param
+
 
 @pytest.fixture
-def run_playbook(tmp_path):
-    """Run tasks (a list of task dicts) in one play on localhost; return a PlaybookRun."""
+def run_playbook(tmp_path, door):
+    """Run tasks (a list of task dicts) in one play on localhost; return a PlaybookRun.
 
-    def run(tasks, module_defaults=None, check=False, env=None, extra_args=(), play_vars=None):
+    Runs once per door (see ``door``); ``expect_door`` names the door a run must
+    take when the test itself makes the choice (a remote connection, become...).
+    """
+
+    def run(tasks, module_defaults=None, check=False, env=None, extra_args=(), play_vars=None,
+            expect_door=None):
         play = {"name": "integration", "hosts": "localhost", "gather_facts": False, "tasks": tasks}
         if module_defaults:
             play["module_defaults"] = {"group/intune.autopilot.graph": module_defaults}
@@ -95,11 +149,17 @@ def run_playbook(tmp_path):
         record = tmp_path / "results.jsonl"
         if record.exists():
             record.unlink()
+        remote_tmp = tmp_path / "remote_tmp"
+        shutil.rmtree(str(remote_tmp), ignore_errors=True)
         environment = ansible_environment()
         environment["XDG_CACHE_HOME"] = str(tmp_path / "cache")  # this test's own caches
         environment["RECORD_RESULTS_FILE"] = str(record)
+        environment["ANSIBLE_REMOTE_TMP"] = str(remote_tmp)
+        environment["ANSIBLE_KEEP_REMOTE_FILES"] = "true"
         environment.update(env or {})
         command = [str(BIN / "ansible-playbook"), str(playbook)] + list(extra_args)
+        if door == "module":
+            command += FORCE_MODULE
         if check:
             command.append("--check")
         started = time.monotonic()
@@ -107,6 +167,8 @@ def run_playbook(tmp_path):
                                  check=False)
         elapsed = time.monotonic() - started
         results = [json.loads(line) for line in record.read_text().splitlines()] if record.exists() else []
-        return PlaybookRun(process, results, elapsed)
+        playbook_run = PlaybookRun(process, results, elapsed, module_runs(remote_tmp))
+        playbook_run.assert_door(expect_door or door)
+        return playbook_run
 
     return run

@@ -236,6 +236,10 @@ def test_check_mode_predicts_the_403_of_a_read_only_app(make_tenant, run_playboo
     hint = "The app lacks permission. Grant it the Microsoft Graph application permission"
     assert hint in predicted_result["msg"] and hint in real_result["msg"]
     assert predicted_result["error"]["status"] == real_result["error"]["status"] == 403
+    # A failed result names its tenant too, and shows the roles that explain the 403.
+    for result in (predicted_result, real_result):
+        assert result["tenant"] == result["tenant_id"] == tenant.tenant_id
+        assert result["graph_permissions"] == READ_ONLY
     # Only the real run sent the sync request.
     assert len(tenant.requests("POST", "sync")) == 1
 

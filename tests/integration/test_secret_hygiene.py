@@ -153,7 +153,7 @@ AUTH_KINDS = [client_secret, client_secret_from_environment, wrong_client_secret
 
 
 @pytest.mark.parametrize("kind", AUTH_KINDS, ids=[k.__name__ for k in AUTH_KINDS])
-def test_no_secret_in_any_output(tenant, run_playbook, tmp_path, kind):
+def test_no_secret_in_any_output(tenant, run_playbook, tmp_path, kind, door):
     connection, env, secrets, succeeds = kind(tenant, tmp_path)
     log_file = tmp_path / "ansible.log"
     tasks = [
@@ -168,7 +168,8 @@ def test_no_secret_in_any_output(tenant, run_playbook, tmp_path, kind):
     # The run did what it should, verbosely, and logged: the search below is not vacuous.
     statuses = [run.result(name)["status"] for name in ("read", "sync")]
     assert statuses == (["ok", "ok"] if succeeds else ["failed", "failed"]), run.stdout[-3000:]
-    assert "ESTABLISH LOCAL CONNECTION" in run.stdout  # -vvvv output
+    # -vvvv output of the door that ran: the module's local connection, or the in-process run.
+    assert ("ESTABLISH LOCAL CONNECTION" if door == "module" else "runs in the controller") in run.stdout
     log_text = log_file.read_text()
     assert "TASK [read]" in log_text
     assert ("autopilot_settings" if succeeds else "FAILED!") in log_text
@@ -187,13 +188,13 @@ def test_every_secret_option_is_no_log():
     from ansible_collections.intune.autopilot.plugins.module_utils.connection_options import (
         connection_argument_spec,
     )
-    from ansible_collections.intune.autopilot.plugins.modules import autopilot_sync
+    from ansible_collections.intune.autopilot.plugins.module_utils import sync_core
 
     spec = connection_argument_spec()
     for name in SECRET_OPTIONS:
         assert spec[name].get("no_log") is True, name
     # A new secret-looking option must be added to SECRET_OPTIONS (and be no_log) or be a path.
-    everything = dict(spec, **autopilot_sync.ARGUMENT_SPEC)
+    everything = sync_core.argument_spec()
     looks_secret = [name for name, option in everything.items()
                     if re.search(r"secret|password|token|key", name) and option.get("type", "str") == "str"]
     assert sorted(looks_secret) == sorted(SECRET_OPTIONS)
@@ -291,3 +292,39 @@ def test_token_cache_files_are_private_and_hold_no_credential(tenant, run_playbo
     for path in files:
         assert tenant.secret not in path.read_text()
     assert find_leaks({"stdout": run.stdout, "stderr": run.stderr}, [tenant.secret]) == []
+
+
+# -- the in-process door: the worker process is ansible-playbook's own, so its output is the user's ----
+
+@pytest.mark.in_process_only
+def test_in_process_failures_at_vvvv_show_no_secret(tenant, run_playbook, tmp_path):
+    """Failures that end in the controller's worker, before and after a token was issued, at -vvvv."""
+    token = tenant.sim.mint_access_token(tenant.tenant_id, tenant.client_id)
+    env_secret = "env-secret-%s-value" % tenant.tenant_id[:8]
+    tenant.sim.add_fault("status", tenant=tenant.tenant_id, endpoint="settings", status=403, code="Forbidden",
+                         message="Caller token %s lacks the role" % token)
+    log_file = tmp_path / "ansible.log"
+    tasks = [
+        # Validation fails in the action plugin (bad type) with a secret in the options and in the environment.
+        {"name": "bad option", SETTINGS: dict(tenant.connection, timeout="soon"), "ignore_errors": True,
+         # From the controller's environment, as AWX injects it: not written in the playbook, whose
+         # lines ansible-core 2.19 quotes around a failed task.
+         "environment": {"AZURE_CLIENT_CERTIFICATE_PASSWORD": "{{ lookup('env', 'HYGIENE_SECRET') }}"}},
+        # A token is issued in the worker, then Graph refuses and echoes it.
+        {"name": "refused", SETTINGS: tenant.connection, "ignore_errors": True, "register": "refused"},
+        {"name": "show", "ansible.builtin.debug": {"var": "refused"}},
+    ]
+    env = {"ANSIBLE_LOG_PATH": str(log_file), "HYGIENE_SECRET": env_secret}
+    run = run_playbook(tasks, extra_args=["-vvvv"], env=env)
+
+    assert [run.result(n)["status"] for n in ("bad option", "refused")] == ["failed", "failed"]
+    module_args = run.result("bad option")["result"]["invocation"]["module_args"]
+    assert module_args["client_certificate_password"] == MASK  # the fallback did read the task's environment
+    assert "runs in the controller" in run.stdout
+    assert "timeout" in run.result("bad option")["result"]["msg"]
+    assert run.result("refused")["result"]["error"]["status"] == 403
+    assert [e["status"] for e in tenant.log("token")] == [200]  # a real token was issued in the worker
+    leaks = find_leaks({"stdout": run.stdout, "stderr": run.stderr, "log_path": log_file.read_text(),
+                        "recorded results": (tmp_path / "results.jsonl").read_text()},
+                       [tenant.secret, env_secret, token])
+    assert leaks == []

@@ -82,9 +82,13 @@ class Fleet:
         record = self.directory / ("results-%s.jsonl" % label)
         if record.exists():
             record.unlink()
+        remote_tmp = self.directory / ("remote-tmp-%s" % label)
         env = ansible_environment(
             ANSIBLE_HOST_KEY_CHECKING="false",
             ANSIBLE_LOCAL_TEMP=str(self.directory / "ansible-tmp"),
+            # Kept module files show which door ran: none on the in-process door.
+            ANSIBLE_REMOTE_TMP=str(remote_tmp),
+            ANSIBLE_KEEP_REMOTE_FILES="true",
             RECORD_RESULTS_FILE=str(record),
         )
         command = [str(BIN / "ansible-playbook"), "-i", str(self.inventory), "-f", str(forks),
@@ -112,6 +116,7 @@ class Fleet:
             "peak_tree_pss_mb": round(sampler.peak_kb / 1024.0, 1),
             "peak_processes": sampler.peak_processes,
             "max_single_rss_mb": _max_rss_mb(time_report),
+            "module_runs": len(list(remote_tmp.rglob("AnsiballZ_*.py"))),
         }
         return Run(process.returncode, stdout, stderr, results, figures)
 

@@ -61,6 +61,7 @@ def test_fleet_sync_is_exactly_once_and_idempotent(sim, tmp_path):
     assert first.rc == 0, first.stdout[-3000:] + first.stderr[-3000:]
     assert "failed=0" in first.stdout and "unreachable=0" in first.stdout
     assert_every_host(first, fleet, "triggered", True)
+    assert first.figures["module_runs"] == 0  # the in-process door: no module process ran
     for tenant_id in fleet.tenant_ids():
         assert sync_statuses(sim, tenant_id) == [204], tenant_id  # exactly one trigger, no retry
     triggers = sum(sync_statuses(sim, t).count(204) for t in fleet.tenant_ids())

@@ -36,6 +36,9 @@ LABELS = {
     'encrypting_variables': (
         'vault_guide/vault_encrypting_content.html', 'encrypting-variables',
         'Encrypting individual variables with Ansible Vault'),
+    # antsibull-docs links a module page to it when the module has an action plugin of the same name.
+    'action_plugins': (
+        'plugins/action.html', 'action-plugins', 'Action plugins'),
     'playbooks_environment': (
         'playbook_guide/playbooks_environment.html', 'playbooks-environment', 'Setting the remote environment'),
 }

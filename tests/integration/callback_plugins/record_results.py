@@ -33,6 +33,7 @@ class CallbackModule(CallbackBase):
             return
         entry = {
             "task": result._task.get_name(),
+            "action": result._task.action,
             "host": result._host.get_name(),
             "status": status,
             "result": result._result,

@@ -510,3 +510,22 @@ def test_validate_certs_false_turns_verification_off(ca_path):
 def test_configuration_error_to_result_names_option():
     error = build_error(**secret_params(timeout=0))
     assert error.to_result() == {"error": {"option": "timeout"}}
+
+
+def test_fallbacks_from_reads_the_given_environment_then_restores_os_environ(clean_env):
+    """The in-process door validates against the task's environment, never touching os.environ."""
+    clean_env.setenv("AZURE_CLIENT_ID", "from-os-environ")
+    task_environment = {"AZURE_TENANT": TENANT, "AZURE_CLIENT_ID": CLIENT, "AZURE_SECRET": SECRET,
+                        "AZURE_CLIENT_SECRET": ""}
+    with co.fallbacks_from(task_environment):
+        params = validate({})
+    assert (params["tenant_id"], params["client_id"], params["client_secret"]) == (TENANT, CLIENT, SECRET)
+    assert "AZURE_TENANT" not in os.environ
+    assert validate({})["client_id"] == "from-os-environ"  # os.environ again after the block
+
+
+def test_fallbacks_from_restores_os_environ_after_an_error(clean_env):
+    with pytest.raises(RuntimeError):
+        with co.fallbacks_from({"AZURE_CLIENT_ID": CLIENT}):
+            raise RuntimeError("boom")
+    assert validate({})["client_id"] is None
