@@ -336,3 +336,15 @@ def test_sync_playbook_check_mode_predicts_each_outcome_and_still_writes_the_rep
     assert rows["read_only"]["outcome"] == "error" and rows["read_only"]["failed"]
     assert rows["read_only"]["warnings"][0].startswith("Graph would answer 403 Forbidden"), rows
     assert allowed.requests("POST", "sync") == [] and read_only.requests("POST", "sync") == []
+
+
+def test_max_sync_age_is_judged_on_graphs_clock(make_tenant, run_shipped):
+    """Graph 15 minutes behind the controller: a sync 86,000 s old on Graph's clock is within a day,
+    although the controller's own clock would make it 86,900 s old."""
+    tenant = make_tenant(clock_offset=-900)
+    tenant.sim.set_settings(tenant.tenant_id, lastSyncDateTime=graph_time(900 + 86000), syncStatus="completed")
+    run = run_shipped("intune.autopilot.report", hosts={"behind": host_vars(tenant)},
+                      extra_vars={"autopilot_max_sync_age": 86400})
+
+    assert run.rc == 0, run.stdout
+    assert run.host_result("Fail the tenants that could not be read or that break a rule", "behind")["status"] == "skipped"
