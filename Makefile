@@ -9,7 +9,7 @@ COLLECTIONS := $(TMP)/collections
 INSTALLED := $(COLLECTIONS)/ansible_collections/intune/autopilot/MANIFEST.json
 # Everything that goes into the collection tarball (galaxy.yml build_ignore leaves the rest out).
 SOURCES := galaxy.yml README.md LICENSE CHANGELOG.md requirements.txt \
-	$(shell find meta plugins playbooks docs changelogs tests -type f -not -name '*.pyc' -not -path '*/__pycache__/*' 2>/dev/null)
+	$(shell find meta plugins playbooks roles docs changelogs tests -type f -not -name '*.pyc' -not -path '*/__pycache__/*' 2>/dev/null)
 
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false

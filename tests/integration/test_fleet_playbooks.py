@@ -57,7 +57,7 @@ def host_vars(tenant, **extra):
 def run_shipped(tmp_path, sim):
     """Run a shipped playbook over ``hosts`` ({name: host vars}) or, with None, on localhost."""
 
-    def run(playbook, hosts=None, env=None, extra_vars=None, check=False):
+    def run(playbook, hosts=None, env=None, extra_vars=None, check=False, limit=None):
         record = tmp_path / "results.jsonl"
         if record.exists():
             record.unlink()
@@ -77,6 +77,8 @@ def run_shipped(tmp_path, sim):
         command += ["-e", json.dumps(variables)]
         if check:
             command.append("--check")
+        if limit:
+            command += ["--limit", limit]
         environment = ansible_environment(XDG_CACHE_HOME=str(tmp_path / "cache"),
                                           RECORD_RESULTS_FILE=str(record), ANSIBLE_SHOW_CUSTOM_STATS="true")
         environment.update(env or {})
@@ -118,6 +120,23 @@ def test_misspelled_tenant_variable_fails_and_reaches_no_tenant(make_tenant, run
     for host, tenant in (("first", first), ("second", second)):
         assert re.search(r"^%s +\| %s " % (host, tenant.tenant_id), table, re.MULTILINE), table
     assert re.search(r"^typo +\| - +\| (error|-) ", table, re.MULTILINE), table
+
+
+@pytest.mark.parametrize("inventory", ["limit-to-the-typo", "lone-host-with-a-typo"])
+def test_a_lone_host_with_a_misspelled_tenant_variable_fails_too(make_tenant, run_shipped, inventory):
+    """--limit to one host of a fleet, or a one-host inventory with a typo: the environment's
+    credential must not stand in for the tenant the host meant."""
+    home, misspelled, other = (make_tenant() for _tenant in range(3))
+    hosts = {"typo": {"intune_tennant_id": misspelled.tenant_id}}
+    if inventory == "limit-to-the-typo":
+        hosts["other"] = host_vars(other)
+    run = run_shipped("intune.autopilot.sync", hosts=hosts, env=awx_credential(home), limit="typo")
+
+    assert run.rc != 0
+    failure = run.host_result("Make sure the host names its own tenant", "typo")
+    assert failure["status"] == "failed"
+    assert "intune_tennant_id" in failure["result"]["msg"], failure
+    assert home.log() == [] and misspelled.log() == [] and other.log() == []
 
 
 def test_single_host_takes_the_tenant_from_the_environment(make_tenant, run_shipped):
