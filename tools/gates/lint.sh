@@ -16,7 +16,15 @@ lint() {
     mkdir -p "$(dirname "$link")"
     [[ "$(readlink "$link" || true)" == "$GATES_ROOT" ]] || ln -sfn "$GATES_ROOT" "$link"
     cd "$GATES_ROOT" || return
-    ansible-lint --nocolor -f pep8 --offline --profile production --strict
+    local out
+    out="$(mktemp)"
+    ansible-lint --nocolor -f pep8 --offline --profile production --strict 2>&1 | tee "$out" || return
+    # ansible-lint only logs a module documentation it cannot parse (broken RETURN YAML, say) and
+    # still exits 0; such a module would not render with ansible-doc, so the gate fails on it.
+    if grep -q "Unable to parse documentation" "$out"; then
+        echo "lint: a module's documentation does not parse (see the ERROR lines above)"
+        return 1
+    fi
 }
 
 gates_run lint lint
