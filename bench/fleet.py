@@ -36,9 +36,9 @@ def write_play(bench, cache):
 def prewarm_discovery(bench, tenants, cache):
     """Fill the on-disk discovery cache through the collection's own code; False if that is not possible."""
     try:
-        from ansible_collections.intune.autopilot.plugins.module_utils.disk_cache import DiskCache
-        from ansible_collections.intune.autopilot.plugins.module_utils.msal_http import MsalHttpClient
-        from ansible_collections.intune.autopilot.plugins.module_utils.transport import Transport
+        from ansible_collections.intune.autopilot.plugins.module_utils._auth._file_store import DiskCache
+        from ansible_collections.intune.autopilot.plugins.module_utils._auth._msal_http import MsalHttpClient
+        from ansible_collections.intune.autopilot.plugins.module_utils._client._session import Transport
     except ImportError as exc:
         bench.log("fleet: cannot pre-warm the discovery cache (%s); runs start cold" % exc)
         return False

@@ -7,9 +7,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.intune.autopilot.plugins.module_utils import sync_core
-from ansible_collections.intune.autopilot.plugins.plugin_utils.graph_action import GraphAction
+from ansible_collections.intune.autopilot.plugins.module_utils._autopilot import _sync_core
+from ansible_collections.intune.autopilot.plugins.plugin_utils._local_action import LocalAction
 
 
-class ActionModule(GraphAction):
-    CORE = sync_core
+class ActionModule(LocalAction):
+    CORE = _sync_core

@@ -255,12 +255,12 @@ warnings:
   elements: str
 """
 
-from ansible_collections.intune.autopilot.plugins.module_utils import sync_core
-from ansible_collections.intune.autopilot.plugins.module_utils.graph_module import run_module
+from ansible_collections.intune.autopilot.plugins.module_utils._autopilot import _sync_core
+from ansible_collections.intune.autopilot.plugins.module_utils._base._module import run_module
 
 
 def main():
-    run_module(sync_core)
+    run_module(_sync_core)
 
 
 if __name__ == "__main__":

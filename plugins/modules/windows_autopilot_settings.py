@@ -178,12 +178,12 @@ graph_clock_offset:
   sample: 0
 """
 
-from ansible_collections.intune.autopilot.plugins.module_utils import settings_core
-from ansible_collections.intune.autopilot.plugins.module_utils.graph_module import run_module
+from ansible_collections.intune.autopilot.plugins.module_utils._autopilot import _settings_core
+from ansible_collections.intune.autopilot.plugins.module_utils._base._module import run_module
 
 
 def main():
-    run_module(settings_core)
+    run_module(_settings_core)
 
 
 if __name__ == "__main__":

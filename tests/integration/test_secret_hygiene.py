@@ -185,10 +185,10 @@ def test_no_secret_in_any_output(tenant, run_playbook, tmp_path, kind, door):
 
 
 def test_every_secret_option_is_no_log():
-    from ansible_collections.intune.autopilot.plugins.module_utils.connection_options import (
+    from ansible_collections.intune.autopilot.plugins.module_utils._base._options import (
         connection_argument_spec,
     )
-    from ansible_collections.intune.autopilot.plugins.module_utils import sync_core
+    from ansible_collections.intune.autopilot.plugins.module_utils._autopilot import _sync_core as sync_core
 
     spec = connection_argument_spec()
     for name in SECRET_OPTIONS:

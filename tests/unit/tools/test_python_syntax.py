@@ -47,7 +47,7 @@ def test_the_collections_module_code_passes_for_every_managed_node_python(capsys
 def test_a_newer_construct_in_a_module_is_reported_where_and_for_which_python(tmp_path, capsys, line, version, message):
     tree = tmp_path / "plugins"
     shutil.copytree(ROOT / "plugins", tree)
-    module = tree / "module_utils" / "retry.py"
+    module = tree / "module_utils" / "_client" / "_retry.py"
     module.write_text(module.read_text() + "\n\ndef _newer():\n" + line)
     length = len(module.read_text().splitlines())
 

@@ -3,7 +3,7 @@
 
 import pytest
 
-from ansible_collections.intune.autopilot.plugins.plugin_utils.door import module_path_reason
+from ansible_collections.intune.autopilot.plugins.plugin_utils._door import module_path_reason
 
 LOCAL = dict(connection="local", async_val=0, become=False, in_process_allowed=True, libraries_missing=[],
              task_environment={}, environ={"HOME": "/root"})

@@ -1,0 +1,66 @@
+# -*- coding: utf-8 -*-
+# Copyright: intune.autopilot contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# FOR INTERNAL COLLECTION USE ONLY: the interfaces may change in any release.
+"""The Autopilot calls on Graph: read the settings, request a sync; and Graph's clock."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.intune.autopilot.plugins.module_utils._autopilot._model import (
+    OUTCOME_BY_STATUS,
+    SETTINGS_PATH,
+    SYNC_PATH,
+    AutopilotSettings,
+    MalformedSettings,
+)
+from ansible_collections.intune.autopilot.plugins.module_utils._base._errors import GraphError
+from ansible_collections.intune.autopilot.plugins.module_utils._client._retry import RetryPolicy
+
+
+class AutopilotGraph:
+    """Autopilot operations of one tenant."""
+
+    def __init__(self, client, max_retries):
+        self._client = client
+        self.max_retries = max_retries
+        # The transport never repeats the sync request once it may have reached
+        # Graph (5xx, reset, read timeout): the sync workflow decides such a
+        # lost answer by reading the settings. Only a failure to connect at
+        # all, which sent nothing, is retried here. A 429 is the 10-minute
+        # rule, an outcome, not transient throttling.
+        self._sync_retry = RetryPolicy(max_retries=max_retries, statuses=(), connection_errors=False)
+
+    @property
+    def clock(self):
+        """Graph's clock (GraphClock), fed by every answer of this client."""
+        return self._client.clock
+
+    def limit_retries_to(self, deadline):
+        """No retry wait may pass this monotonic moment (the task's wait_timeout)."""
+        self._client.limit_retries_to(deadline)
+
+    def read_settings(self):
+        response = self._client.get(SETTINGS_PATH)
+        if not isinstance(response.body, dict):
+            raise GraphError(
+                "Microsoft Graph answered HTTP %s with %s where the Autopilot settings object was "
+                "expected. A proxy may have answered instead of Graph: check HTTPS_PROXY/NO_PROXY and "
+                "graph_endpoint." % (response.status, "an empty body" if response.body is None
+                                     else "a JSON %s" % type(response.body).__name__),
+                status=response.status, code="EmptyResponse", request_id=response.request_id)
+        try:
+            return AutopilotSettings.from_graph(response.body)
+        except MalformedSettings as exc:
+            raise GraphError(
+                "Microsoft Graph sent Autopilot settings that cannot be used: %s. This is a fault on "
+                "Microsoft's side; run the task again later, and quote request-id %s to Microsoft "
+                "support if it persists." % (exc, response.request_id),
+                status=response.status, code="MalformedResponse", request_id=response.request_id,
+                date=response.headers.get("Date"))
+
+    def request_sync(self):
+        """POST the sync; return (outcome, Retry-After seconds or None)."""
+        response = self._client.post(SYNC_PATH, retry=self._sync_retry, accept=(409, 429))
+        return OUTCOME_BY_STATUS.get(response.status, "triggered"), response.retry_after

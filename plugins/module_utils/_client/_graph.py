@@ -1,0 +1,192 @@
+# -*- coding: utf-8 -*-
+# Copyright: intune.autopilot contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# FOR INTERNAL COLLECTION USE ONLY: the interfaces may change in any release.
+"""Microsoft Graph calls: URL, bearer token, JSON, and Graph-shaped errors."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import re
+
+from ansible_collections.intune.autopilot.plugins.module_utils._base._errors import GraphError, scrub
+from ansible_collections.intune.autopilot.plugins.module_utils._client._clock import GraphClock
+from ansible_collections.intune.autopilot.plugins.module_utils._client._retry import retry_after_seconds
+from ansible_collections.intune.autopilot.plugins.module_utils._auth._claims import unverified_claims
+from ansible_collections.intune.autopilot.plugins.module_utils._client._session import response_ids
+
+API_VERSION = "beta"  # windowsAutopilotSettings exists only under /beta
+
+FORBIDDEN_HINT = ("The app lacks permission. Grant it the Microsoft Graph application permission "
+                  "DeviceManagementServiceConfig.ReadWrite.All and give admin consent in the tenant")
+
+_STATUS_HINTS = {
+    401: "Graph rejected the access token. Check that it was issued for Microsoft Graph in this cloud "
+         "and tenant",
+    403: FORBIDDEN_HINT,
+    404: "Graph found no Autopilot settings. The tenant probably has no active Intune license, or "
+         "graph_endpoint points to the wrong service",
+    429: "Graph kept throttling the request. Try again later, or raise max_retries",
+}
+
+# A 401 for a token given in access_token, which cannot be refreshed here.
+_GIVEN_TOKEN_REJECTED = ("Graph rejected the given access_token (expired, or not issued for Microsoft Graph). "
+                         "Obtain a new token and pass it in access_token")
+
+
+class GraphResponse:
+    """A successful (or explicitly accepted) Graph answer."""
+
+    def __init__(self, status, body, headers):
+        self.status = status
+        self.body = body
+        self.headers = headers
+
+    @property
+    def request_id(self):
+        return self.headers.get("request-id")
+
+    @property
+    def retry_after(self):
+        return retry_after_seconds(self.headers)
+
+
+def _title(html):
+    match = re.search(r"<title[^>]*>([^<]{1,80})", html, re.IGNORECASE)
+    return match.group(1).strip() if match else None
+
+
+def _decode_json(response):
+    """The JSON body, None for an empty one; raise ValueError for anything else."""
+    if not response.content:
+        return None
+    content_type = response.headers.get("Content-Type", "")
+    if "json" not in content_type.lower():
+        raise ValueError(content_type or "no Content-Type")
+    return json.loads(response.text)
+
+
+class GraphClient:
+    """Calls Graph with a token from ``token_provider`` over ``transport``."""
+
+    def __init__(self, settings, transport, token_provider, on_token=None, clock=None):
+        self._settings = settings
+        self._transport = transport
+        self._tokens = token_provider
+        self._on_token = on_token
+        self._token = None
+        # Fed with the Date of every Graph answer: the time rules run on Graph's clock.
+        self.clock = clock or GraphClock()
+
+    def limit_retries_to(self, deadline):
+        """No retry wait of any later request (Graph or token) may pass this monotonic moment."""
+        self._transport.deadline = deadline
+
+    @property
+    def token_claims(self):
+        """The current access token's claims, unverified; None before the first call or if unreadable."""
+        return unverified_claims(self._token)
+
+    def url(self, path):
+        return "%s/%s/%s" % (self._settings.graph_endpoint, API_VERSION, path.lstrip("/"))
+
+    def _bearer(self, force_refresh=False):
+        if self._token is None or force_refresh:
+            self._token = self._tokens.token(force_refresh=force_refresh).value
+            if self._on_token:
+                self._on_token(self._token)
+        return "Bearer " + self._token
+
+    def call(self, method, path, body=None, retry=None, accept=()):
+        """Send one Graph request; return GraphResponse or raise GraphError.
+
+        ``accept`` lists non-2xx statuses the caller treats as outcomes (the
+        sync's 409/429) and that are returned instead of raised. ``retry``
+        overrides the transport's retry policy (see the sync module).
+        """
+        url = self.url(path)
+        headers = {"Accept": "application/json"}
+        kwargs = {"retry": retry}
+        if body is not None:
+            kwargs["json"] = body
+        headers["Authorization"] = self._bearer()
+        response = self._send(method, url, headers, kwargs)
+        if self._worth_a_new_token(response.status_code):
+            # A cached token can expire or be revoked between acquisition and
+            # use, or predate a permission grant: get a new one once, then let
+            # a second refusal fail clearly.
+            headers["Authorization"] = self._bearer(force_refresh=True)
+            response = self._send(method, url, headers, kwargs)
+
+        try:
+            payload = _decode_json(response)
+        except ValueError as exc:
+            raise self._not_json(response, exc)
+        if 200 <= response.status_code < 300 or response.status_code in accept:
+            return GraphResponse(response.status_code, payload, response.headers)
+        raise self._error(response, payload)
+
+    def _send(self, method, url, headers, kwargs):
+        response = self._transport.request(method, url, headers=headers, **kwargs)
+        self.clock.observe(response.headers.get("Date"))
+        return response
+
+    def _worth_a_new_token(self, status):
+        if status == 401:
+            return self._tokens.refreshable
+        return status == 403 and getattr(self._tokens, "stale_roles_possible", False)
+
+    def get(self, path, **kwargs):
+        return self.call("GET", path, **kwargs)
+
+    def post(self, path, **kwargs):
+        return self.call("POST", path, **kwargs)
+
+    def _not_json(self, response, exc):
+        detail = str(exc)
+        content_type = response.headers.get("Content-Type", "")
+        if "html" in content_type.lower():
+            title = _title(response.text)
+            detail = "an HTML page%s" % (" titled %r" % title if title else "")
+            hint = ("A proxy, firewall or captive portal probably answered instead of Graph: check "
+                    "HTTPS_PROXY/NO_PROXY and graph_endpoint.")
+        elif "json" in content_type.lower():
+            detail = "a JSON body that could not be parsed (%s)" % detail.split(":", 1)[0]
+            hint = "The answer was probably cut off in transit; run the task again."
+        else:
+            detail = "a %s body" % (content_type or "non-JSON")
+            hint = "Check HTTPS_PROXY/NO_PROXY and graph_endpoint."
+        return GraphError(
+            "Expected JSON from Microsoft Graph at %s but got %s (HTTP %s). %s"
+            % (self.url("").rstrip("/"), detail, response.status_code, hint),
+            status=response.status_code, code="NonJsonResponse", **response_ids(response))
+
+    def _audience_hint(self):
+        cloud = self._settings.cloud
+        return ("The token is for %s (cloud=%s), which the Graph at %s does not accept: set cloud to the "
+                "cloud that graph_endpoint belongs to"
+                % (cloud.graph_endpoint, cloud.name, self._settings.graph_endpoint))
+
+    def _error(self, response, payload):
+        error = (payload or {}).get("error") if isinstance(payload, dict) else None
+        error = error if isinstance(error, dict) else {}
+        code = error.get("code")
+        graph_message = scrub(error.get("message"), self._settings.secrets)
+        status = response.status_code
+        hint = (_GIVEN_TOKEN_REJECTED if status == 401 and not self._tokens.refreshable
+                else _STATUS_HINTS.get(status))
+        if status == 401 and self._tokens.refreshable and "audience" in (graph_message or "").lower():
+            hint = self._audience_hint()
+        if hint is None and status >= 500:
+            hint = "Microsoft Graph had a server-side problem; try again later"
+        summary = "Graph answered %s%s%s" % (status, " %s" % code if code else "",
+                                             ": %s" % graph_message if graph_message else "")
+        message = "%s. %s." % (summary.rstrip("."), hint) if hint else summary
+        attempts = getattr(response, "attempts", 1)
+        if attempts > 1:
+            message += " (%d attempts)" % attempts
+        return GraphError(message, status=status, code=code, graph_message=graph_message,
+                          retry_after=retry_after_seconds(response.headers),
+                          **response_ids(response))
