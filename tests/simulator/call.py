@@ -12,8 +12,9 @@ class Call:
     base_url: str             # of the listener that received the request
     request_id: str
     client_request_id: str
-    endpoint: str = "other"   # discovery | token | msi | settings | sync | other
+    endpoint: str = "other"   # one of faults.ENDPOINTS
     path_tenant: str = None   # tenant segment of an Entra path, as sent
+    path_args: tuple = ()     # the other groups of the route's pattern (Graph), as sent
     tenant: str = None        # tenant GUID when known, for faults and the log
     fault: object = None      # the Fault taken for this request, if any
     extra: dict = field(default_factory=dict)

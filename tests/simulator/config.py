@@ -1,6 +1,7 @@
 """Seeding tenants from a config dict (the --config JSON file) and the CLI's demo tenant."""
 import time
 
+from .device_state import KNOBS as DEVICE_KNOBS
 from .state import format_graph_time
 
 DEMO_TENANT_ID = "8f4b2e1a-3c5d-4e6f-9a0b-1c2d3e4f5a6b"
@@ -9,7 +10,8 @@ DEMO_CLIENT_ID = "5e7d9c1b-2a3f-4b6c-8d9e-0f1a2b3c4d5e"
 DEMO_CLIENT_SECRET = "demo-only-secret-not-for-production"  # published on purpose: demo only
 
 _TENANT_KEYS = ("tenant_id", "domain", "intune", "throttle_seconds", "sync_seconds",
-                "sync_result", "sync_retry_after", "settings", "clock_offset", "status_lag", "cloud")
+                "sync_result", "sync_retry_after", "settings", "clock_offset", "status_lag",
+                "cloud", "devices") + tuple(DEVICE_KNOBS)
 
 
 def demo_config(now=None):
@@ -28,8 +30,10 @@ def demo_config(now=None):
 
 
 def apply_config(sim, config):
-    """Create every tenant, app and managed identity the config names; returns tenant ids."""
+    """Create every tenant, app and managed identity the config names (and the simulator's
+    ``foreign_serials``); returns tenant ids."""
     created = []
+    sim.set_foreign_serials((config or {}).get("foreign_serials", ()))
     for entry in (config or {}).get("tenants", []):
         unknown = set(entry) - set(_TENANT_KEYS) - {"apps", "managed_identities"}
         if unknown:

@@ -11,15 +11,21 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from .responses import Response, entra_error, graph_error, msi_error
+from .responses import Response, entra_error, graph_error, intune_error, msi_error
 
 KINDS = ("status", "slow", "reset", "html", "empty", "truncated_json", "expired_token", "malformed",
          "acted_then_status", "acted_then_reset", "acted_then_slow")
 # Faults where the service does the work first and the answer is lost afterwards (a gateway's
 # 503/504, a connection reset, an answer slower than the client's timeout).
 ACTED_KINDS = ("acted_then_status", "acted_then_reset", "acted_then_slow")
-ENDPOINTS = ("discovery", "token", "msi", "settings", "sync", "other")
+# Windows Autopilot devices and imports: Intune answers their errors itself (intune_error).
+INTUNE_ENDPOINTS = ("devices", "device", "device_action", "imports", "import_record", "import")
+ENDPOINTS = ("discovery", "token", "msi", "settings", "sync") + INTUNE_ENDPOINTS + ("other",)
 ENTRA_ENDPOINTS = ("discovery", "token")
+# Statuses whose faulted answer on an Intune endpoint has Intune's shape unless shape="graph";
+# the others (502, 503, 504, ...) come from Graph's gateway: plain Graph envelope.
+INTUNE_STATUSES = (400, 404, 409, 429, 500)
+SHAPES = ("intune", "graph")
 
 _GRAPH_CODES = {400: "BadRequest", 401: "InvalidAuthenticationToken", 403: "Forbidden",
                 404: "ResourceNotFound", 409: "Conflict", 429: "TooManyRequests",
@@ -68,6 +74,8 @@ class FaultQueue:
             raise ValueError("a %r fault needs a status parameter" % fault.kind)
         if fault.skip < 0:
             raise ValueError("skip must be 0 or more")
+        if fault.params.get("shape", "intune") not in SHAPES:
+            raise ValueError("shape must be one of %s" % (SHAPES,))
         fault.method = fault.method.upper() if fault.method else None
         with self._lock:
             self._faults.append(fault)
@@ -109,8 +117,9 @@ def retry_after_header(params, now=None):
     return {"Retry-After": str(int(value))}
 
 
-def replacement_response(fault, endpoint, request_id, client_request_id, now=None):
-    """The answer for status/html/empty faults, shaped like the endpoint's own errors."""
+def replacement_response(fault, endpoint, request_id, client_request_id, now=None, path=None):
+    """The answer for status/html/empty faults, shaped like the endpoint's own errors
+    (``path`` goes into the internal URL of an Intune-shaped error)."""
     params = fault.params
     if fault.kind == "html":
         return Response(int(params.get("status", 200)), PROXY_LOGIN_PAGE,
@@ -132,8 +141,12 @@ def replacement_response(fault, endpoint, request_id, client_request_id, now=Non
                            headers=headers)
     if endpoint == "msi":
         return msi_error(status, message or "Managed identity endpoint is unavailable.", headers)
-    return graph_error(status, params.get("code", _GRAPH_CODES.get(status, "UnknownError")),
-                       message or "Simulated failure (HTTP %d)." % status,
+    code = params.get("code", _GRAPH_CODES.get(status, "UnknownError"))
+    if endpoint in INTUNE_ENDPOINTS and params.get(
+            "shape", "intune" if status in INTUNE_STATUSES else "graph") == "intune":
+        return intune_error(status, code, request_id, client_request_id, path,
+                            message or "An error has occurred", headers)
+    return graph_error(status, code, message or "Simulated failure (HTTP %d)." % status,
                        request_id, client_request_id, headers)
 
 
@@ -148,11 +161,19 @@ def truncate(response):
 
 
 def malform(response, params):
-    """Replace (``values``) or drop (``missing``) properties of a JSON object answer."""
+    """Replace (``values``) or drop (``missing``) properties of a JSON object answer; the same
+    for every element of its ``value`` list with ``each_values`` / ``each_missing``."""
     if response.status != 200:
         return response
     payload = json.loads(response.body)
-    payload.update(params.get("values") or {})
-    for name in params.get("missing") or ():
-        payload.pop(name, None)
+    _mangle(payload, params.get("values"), params.get("missing"))
+    if isinstance(payload.get("value"), list):
+        for item in payload["value"]:
+            _mangle(item, params.get("each_values"), params.get("each_missing"))
     return Response(response.status, json.dumps(payload).encode(), dict(response.headers))
+
+
+def _mangle(obj, values, missing):
+    obj.update(values or {})
+    for name in missing or ():
+        obj.pop(name, None)

@@ -1,4 +1,6 @@
-"""Microsoft Graph: /beta/deviceManagement/windowsAutopilotSettings (GET, PATCH) and /sync."""
+"""Microsoft Graph: /beta/deviceManagement/windowsAutopilotSettings (GET, PATCH) and /sync;
+also the checks and answer helpers every Graph endpoint shares (``authorize``, ``error``,
+``odata_json``, ``read_json_object``, ``method_not_allowed``, ``not_found``)."""
 import json
 
 from .responses import Response, graph_error
@@ -17,15 +19,33 @@ KNOWN_GRAPH_AUDIENCES = {"https://graph.microsoft.com", "https://graph.microsoft
                          GRAPH_APP_ID}
 
 
-def _error(call, status, code, message, headers=None):
+def error(call, status, code, message, headers=None):
+    """A Graph error envelope answering this call (request ids filled in)."""
     return graph_error(status, code, message, call.request_id, call.client_request_id, headers)
+
+
+def odata_json(status, payload):
+    """A Graph JSON answer (OData headers)."""
+    return Response.json(status, payload, {"OData-Version": "4.0"})
+
+
+def read_json_object(call):
+    """-> (the JSON object of the body, None); an empty body is {}; else (None, 400 answer)."""
+    try:
+        payload = json.loads(call.body or b"{}")
+    except ValueError:
+        return None, error(call, 400, "BadRequest", "Unable to read JSON request payload. Please "
+                           "ensure Content-Type header is set and payload is of valid JSON format.")
+    if not isinstance(payload, dict):
+        return None, error(call, 400, "BadRequest", "The request payload must be a JSON object.")
+    return payload, None
 
 
 def _unauthorized(call, message):
     challenge = ('Bearer realm="", authorization_uri="%s/common/oauth2/authorize", '
                  'client_id="%s"' % (call.base_url, GRAPH_APP_ID))
-    return _error(call, 401, "InvalidAuthenticationToken", message,
-                  {"WWW-Authenticate": challenge})
+    return error(call, 401, "InvalidAuthenticationToken", message,
+                 {"WWW-Authenticate": challenge})
 
 
 def authorize(sim, call, roles):
@@ -52,13 +72,13 @@ def authorize(sim, call, roles):
         # graph.microsoft.com refuses a token for graph.microsoft.us and the other way round.
         return None, _unauthorized(call, "Access token validation failure. Invalid audience.")
     if not set(claims.get("roles") or ()) & set(roles):
-        return None, _error(call, 403, "Forbidden", "Application is not authorized to perform "
-                            "this operation. Application must have one of the following "
-                            "scopes: %s" % ", ".join(roles))
+        return None, error(call, 403, "Forbidden", "Application is not authorized to perform "
+                           "this operation. Application must have one of the following "
+                           "scopes: %s" % ", ".join(roles))
     if not sim.state.tenant_info(tenant_id)["intune"]:
-        return None, _error(call, 404, "ResourceNotFound", "Tenant %s has no active Intune "
-                            "license: the Intune service is not provisioned for this tenant."
-                            % tenant_id)
+        return None, error(call, 404, "ResourceNotFound", "Tenant %s has no active Intune "
+                           "license: the Intune service is not provisioned for this tenant."
+                           % tenant_id)
     return tenant_id, None
 
 
@@ -78,38 +98,34 @@ def settings(sim, call):
                                   "windowsAutopilotSettings/$entity" % call.base_url,
                 "@odata.type": "#microsoft.graph.windowsAutopilotSettings"}
         body.update(sim.state.settings(tenant_id))
-        return Response.json(200, body, {"OData-Version": "4.0"})
+        return odata_json(200, body)
     if call.method == "PATCH":
         return _patch(sim, call)
-    return _method_not_allowed(call)
+    return method_not_allowed(call)
 
 
 def _patch(sim, call):
     tenant_id, denied = authorize(sim, call, WRITE_ROLES)
     if denied:
         return denied
-    try:
-        payload = json.loads(call.body or b"{}")
-    except ValueError:
-        return _error(call, 400, "BadRequest", "Unable to read JSON request payload. Please "
-                      "ensure Content-Type header is set and payload is of valid JSON format.")
-    if not isinstance(payload, dict):
-        return _error(call, 400, "BadRequest", "The request payload must be a JSON object.")
+    payload, bad = read_json_object(call)
+    if bad:
+        return bad
     for name in payload:
         if name.startswith("@odata."):
             continue
         if name in SETTINGS_PROPERTIES:
-            return _error(call, 400, "BadRequest", "The property '%s' is read-only and cannot "
-                          "be set on 'microsoft.graph.windowsAutopilotSettings'." % name)
-        return _error(call, 400, "BadRequest", "The property '%s' does not exist on type "
-                      "'microsoft.graph.windowsAutopilotSettings'. Make sure to only use "
-                      "property names that are defined by the type." % name)
+            return error(call, 400, "BadRequest", "The property '%s' is read-only and cannot "
+                         "be set on 'microsoft.graph.windowsAutopilotSettings'." % name)
+        return error(call, 400, "BadRequest", "The property '%s' does not exist on type "
+                     "'microsoft.graph.windowsAutopilotSettings'. Make sure to only use "
+                     "property names that are defined by the type." % name)
     return Response.empty(204)
 
 
 def sync(sim, call):
     if call.method != "POST":
-        return _method_not_allowed(call)
+        return method_not_allowed(call)
     tenant_id, denied = authorize(sim, call, WRITE_ROLES)
     if denied:
         return denied
@@ -117,11 +133,11 @@ def sync(sim, call):
     if outcome == "started":
         return Response.empty(204)
     if outcome == "in_progress":
-        return _error(call, 409, "Conflict", "An Autopilot sync is already in progress for this "
-                      "tenant. Wait until it completes before requesting another one.")
+        return error(call, 409, "Conflict", "An Autopilot sync is already in progress for this "
+                     "tenant. Wait until it completes before requesting another one.")
     headers = {"Retry-After": str(retry_after)} if retry_after else None
-    return _error(call, 429, "TooManyRequests", "Autopilot sync was requested too recently. "
-                  "Only one manual sync is allowed every 10 minutes.", headers)
+    return error(call, 429, "TooManyRequests", "Autopilot sync was requested too recently. "
+                 "Only one manual sync is allowed every 10 minutes.", headers)
 
 
 def v1(sim, call):
@@ -129,15 +145,15 @@ def v1(sim, call):
     _claims, denied = authorize(sim, call, READ_ROLES + WRITE_ROLES)
     if denied and denied.status == 401:
         return denied
-    return _error(call, 400, "BadRequest",
-                  "Resource not found for the segment 'windowsAutopilotSettings'.")
+    return error(call, 400, "BadRequest",
+                 "Resource not found for the segment 'windowsAutopilotSettings'.")
 
 
 def not_found(sim, call):
-    return _error(call, 404, "ResourceNotFound", "Resource not found for the request path "
-                  "'%s'." % call.path)
+    return error(call, 404, "ResourceNotFound", "Resource not found for the request path "
+                 "'%s'." % call.path)
 
 
-def _method_not_allowed(call):
-    return _error(call, 405, "MethodNotAllowed", "The HTTP method '%s' is not allowed for the "
-                  "request path '%s'." % (call.method, call.path))
+def method_not_allowed(call):
+    return error(call, 405, "MethodNotAllowed", "The HTTP method '%s' is not allowed for the "
+                 "request path '%s'." % (call.method, call.path))

@@ -1,9 +1,11 @@
-"""Response value object and the three error body shapes (Graph, Entra ID, App Service MSI).
+"""Response value object and the error body shapes (Graph, Intune through Graph, Entra ID,
+App Service MSI).
 
 Handlers build a ``Response`` instead of writing to the socket, so faults can
 replace or mangle an answer before it is sent.
 """
 import json
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -42,6 +44,33 @@ def graph_error(status, code, message, request_id, client_request_id, headers=No
         }
     }
     return Response.json(status, payload, headers)
+
+
+# Where Intune's own front end says it failed (its error messages quote an internal URL).
+INTUNE_FRONT_END = ("https://fef.msub05.manage.microsoft.com/DeviceEnrollmentFE/"
+                    "StatelessDeviceEnrollmentFEService")
+INTUNE_API_VERSION = "5023-06-28"
+NO_OPERATION_ID = "00000000-0000-0000-0000-000000000000"
+
+
+def intune_error(status, code, request_id, client_request_id, path, text="An error has occurred",
+                 headers=None):
+    """An Intune-originated error as Graph relays it: the Graph envelope whose ``message`` is
+    itself JSON (``_version`` 3, ``Message`` with the operation id, the activity id = the
+    client-request-id, and Intune's internal URL; ``RetryAfter`` null), CRLF-indented."""
+    resource = re.sub(r"^/(beta|v1\.0)(?=/)", "", path or "", flags=re.I)
+    inner = {
+        "_version": 3,
+        "Message": "%s - Operation ID (for customer support): %s - Activity ID: %s - Url: %s%s"
+                   "?api-version=%s" % (text, NO_OPERATION_ID, client_request_id,
+                                        INTUNE_FRONT_END, resource, INTUNE_API_VERSION),
+        "CustomApiErrorPhrase": "",
+        "RetryAfter": None,
+        "ErrorSourceService": "",
+        "HttpHeaders": "{}",
+    }
+    message = json.dumps(inner, indent=2).replace("\n", "\r\n")
+    return graph_error(status, code, message, request_id, client_request_id, headers)
 
 
 # error name per AADSTS code, so callers only pass the code and the text.

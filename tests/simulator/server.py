@@ -28,9 +28,10 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from socketserver import TCPServer
 
-from . import control, entra, graph
+from . import control, devices, entra, graph
 from .call import Call
 from .config import apply_config, demo_config
+from .device_state import KNOBS as DEVICE_KNOBS, DeviceState, check_knobs
 from .faults import ACTED_KINDS, Fault, FaultQueue, malform, replacement_response, truncate
 from .pki import ServerPKI
 from .requestlog import RequestLog
@@ -55,19 +56,20 @@ _GRAPH_ROUTES = [
      graph.sync),
     (re.compile(r"^/v1\.0/deviceManagement/windowsAutopilotSettings(/.*)?$", re.I), "other",
      graph.v1),
-]
+] + [(re.compile(pattern, re.I), name, handler) for pattern, name, handler in devices.ROUTES]
 
 
 def _route(path):
-    """-> (endpoint, handler, tenant segment or None, is_graph)."""
+    """-> (endpoint, handler, tenant segment or None, is_graph, other groups of the pattern)."""
     for pattern, endpoint, handler in _ENTRA_ROUTES:
         match = pattern.match(path)
         if match:
-            return endpoint, handler, urllib.parse.unquote(match.group(1)), False
+            return endpoint, handler, urllib.parse.unquote(match.group(1)), False, ()
     for pattern, endpoint, handler in _GRAPH_ROUTES:
-        if pattern.match(path):
-            return endpoint, handler, None, True
-    return "other", graph.not_found, None, True
+        match = pattern.match(path)
+        if match:
+            return endpoint, handler, None, True, match.groups()
+    return "other", graph.not_found, None, True, ()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -119,11 +121,11 @@ class Handler(BaseHTTPRequestHandler):
         if path.startswith("/_sim/"):
             return self._send(control.handle(self.sim, self.command, path, query, body))
 
-        endpoint, handler, path_tenant, is_graph = _route(path)
+        endpoint, handler, path_tenant, is_graph, path_args = _route(path)
         call = Call(method=self.command, path=path, query=query, headers=self.headers, body=body,
                     base_url=self.server.base_url, request_id=new_id(),
                     client_request_id=self.headers.get("client-request-id") or new_id(),
-                    endpoint=endpoint, path_tenant=path_tenant)
+                    endpoint=endpoint, path_tenant=path_tenant, path_args=path_args)
         call.tenant = self.sim._tenant_of(call, is_graph)
         self._clock_offset = self.sim._clock_offset(call.tenant) if is_graph else 0.0
         call.fault = self.sim.faults.take(call.tenant, endpoint, self.command)
@@ -137,7 +139,7 @@ class Handler(BaseHTTPRequestHandler):
         handled = None  # the status the endpoint produced when it did the work
         if kind in ("status", "html", "empty"):
             response = replacement_response(call.fault, endpoint, call.request_id,
-                                            call.client_request_id, self._answer_time())
+                                            call.client_request_id, self._answer_time(), path)
         else:
             response = self._run(handler, call, is_graph)
             handled = response.status
@@ -155,7 +157,7 @@ class Handler(BaseHTTPRequestHandler):
                 time.sleep(float(params.get("delay", 5)))
             else:
                 response = replacement_response(call.fault, endpoint, call.request_id,
-                                                call.client_request_id, self._answer_time())
+                                                call.client_request_id, self._answer_time(), path)
         if is_graph:
             response.headers.setdefault("request-id", call.request_id)
         else:
@@ -243,7 +245,8 @@ class Listener(ThreadingHTTPServer):
 
 
 class Simulator:
-    """Entra ID + Microsoft Graph (Windows Autopilot settings) over real HTTPS on loopback."""
+    """Entra ID + Microsoft Graph (Windows Autopilot settings, devices, imports) over real HTTPS
+    on loopback."""
 
     def __init__(self, state_dir, host="127.0.0.1", port=0, throttle_seconds=600,
                  sync_seconds=30, sync_result="completed", config=None):
@@ -252,6 +255,7 @@ class Simulator:
         self.config = config
         self.clock = Clock()
         self.state = State(self.clock, throttle_seconds, sync_seconds, sync_result)
+        self.device_state = DeviceState(self.state)
         self.tokens = TokenService(self.clock)
         self.faults = FaultQueue()
         self.request_log = RequestLog()
@@ -309,18 +313,29 @@ class Simulator:
         self.request_log.clear()
         self.clock.reset()
         self.state.reset()
+        self.device_state.reset()
         apply_config(self, self.config)
 
     # --- tenants and principals --------------------------------------------------------
     def add_tenant(self, tenant_id=None, domain=None, intune=True, throttle_seconds=None,
                    sync_seconds=None, sync_result=None, sync_retry_after=True, settings=None,
-                   clock_offset=0.0, status_lag=0.0, cloud="global"):
-        return self.state.add_tenant(tenant_id, domain, intune, throttle_seconds, sync_seconds,
-                                     sync_result, sync_retry_after, settings, clock_offset,
-                                     status_lag, cloud)
+                   clock_offset=0.0, status_lag=0.0, cloud="global", devices=None,
+                   **device_knobs):
+        """``devices``: seeded as by add_devices; ``device_knobs``: see device_state.KNOBS."""
+        check_knobs(device_knobs)  # refuse a bad knob before the tenant exists
+        tid = self.state.add_tenant(tenant_id, domain, intune, throttle_seconds, sync_seconds,
+                                    sync_result, sync_retry_after, settings, clock_offset,
+                                    status_lag, cloud)
+        self.device_state.configure(tid, **device_knobs)
+        if devices:
+            self.add_devices(tid, devices)
+        return tid
 
     def update_tenant(self, tenant_id, **knobs):
+        device_knobs = {k: knobs.pop(k) for k in list(knobs) if k in DEVICE_KNOBS}
+        check_knobs(device_knobs)
         self.state.update_tenant(tenant_id, **knobs)
+        self.device_state.configure(tenant_id, **device_knobs)
 
     def add_app(self, tenant_id, client_id=None, secret=None, certificate_pem=None,
                 federated_subject=None, roles=DEFAULT_ROLES):
@@ -374,6 +389,34 @@ class Simulator:
     def syncs_started(self, tenant_id):
         """How many syncs Graph started for the tenant (every 204 of the sync action, lost or not)."""
         return self.state.syncs_started(tenant_id)
+
+    # --- Autopilot devices and imports ---------------------------------------------------------
+    def add_devices(self, tenant_id, devices, **defaults):
+        """Seed device identities, shown at once: a list of property dicts (Graph camelCase or
+        snake_case; serialNumber defaults to a fresh synthetic one) or a count of synthetic
+        devices; ``defaults`` apply to each. -> their ids."""
+        return self.device_state.add_devices(tenant_id, devices, defaults)
+
+    def devices(self, tenant_id):
+        """The tenant's device identities as they truly are (no device_change_lag)."""
+        return self.device_state.truth(tenant_id)
+
+    def imported_devices(self, tenant_id):
+        """The tenant's import records (state as of now, hardwareIdentifier included)."""
+        return self.device_state.import_truth(tenant_id)
+
+    def import_stats(self, tenant_id):
+        """{"requests": import POSTs that created records (lost answers included),
+        "records_created", "refused": import POSTs Intune refused (400/429), "records": import
+        records existing, "waiting_for_sync": completed imports not yet device identities}."""
+        return self.device_state.stats(tenant_id)
+
+    def set_foreign_serials(self, serials):
+        """Serials another (unsimulated) tenant owns: their imports end in 808."""
+        self.device_state.set_foreign_serials(serials)
+
+    def foreign_serials(self):
+        return self.device_state.foreign_serials()
 
     def log(self, tenant=None, endpoint=None):
         if tenant:

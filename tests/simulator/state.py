@@ -2,6 +2,8 @@
 
 One lock guards everything here. Nothing sleeps while holding it: the sync
 state machine is evaluated lazily from the clock whenever a tenant is read.
+``sync_listeners`` hear of each sync's end (device_state.py makes completed
+imports visible then).
 """
 import hashlib
 import hmac
@@ -133,6 +135,7 @@ class Tenant:
     last_manual_trigger: int = None  # ticks
     sync_status: str = "unknown"
     sync_ends_at: int = None         # ticks; set while inProgress
+    sync_started_at: int = None      # ticks; when the running (or last) sync started
     shown_before: tuple = None       # (syncStatus, lastSync) shown until the lag is over
     syncs_started: int = 0
     apps: dict = field(default_factory=dict)
@@ -166,6 +169,8 @@ class State:
         self._tenants = {}
         self._domains = {}
         self._mi_key = secrets.token_bytes(32)
+        # f(tenant_id, started_ticks, ended_ticks, result), called under the lock as a sync ends
+        self.sync_listeners = []
 
     # --- tenants -----------------------------------------------------------------
     def reset(self):
@@ -302,7 +307,16 @@ class State:
             tenant.sync_status = tenant.sync_result
             if tenant.sync_result == "completed":
                 tenant.last_sync = tenant.sync_ends_at
-            tenant.sync_ends_at = None
+            ended, tenant.sync_ends_at = tenant.sync_ends_at, None
+            for listener in self.sync_listeners:
+                listener(tenant.tenant_id, tenant.sync_started_at, ended, tenant.sync_result)
+
+    def advance(self, tenant_id):
+        """Finish the tenant's sync if its time is up; -> the tenant GUID (UnknownTenant if none)."""
+        with self.lock:
+            tenant = self._get(tenant_id)
+            self._advance(tenant, to_ticks(self.clock.now() + tenant.clock_offset))
+            return tenant.tenant_id
 
     def settings(self, tenant_id):
         """Graph JSON properties of windowsAutopilotSettings (no @odata annotations).
@@ -345,6 +359,8 @@ class State:
                 tenant.sync_ends_at = (to_ticks(self.clock.now() + tenant.clock_offset
                                                 + tenant.sync_seconds)
                                        if value == "inProgress" else None)
+                if value == "inProgress":
+                    tenant.sync_started_at = to_ticks(self.clock.now() + tenant.clock_offset)
             else:
                 raise ValueError("unknown windowsAutopilotSettings property %r" % name)
 
@@ -366,5 +382,6 @@ class State:
             tenant.last_manual_trigger = now
             tenant.syncs_started += 1
             tenant.sync_status = "inProgress"
+            tenant.sync_started_at = now
             tenant.sync_ends_at = now + to_ticks(tenant.sync_seconds)
             return "started", None
