@@ -505,7 +505,10 @@ def test_every_fault_kind_reaches_the_new_endpoints(sim, endpoint, method, path)
     path = path.format(id=device_id)
     kwargs = {"json": {"importedWindowsAutopilotDeviceIdentities": [record("F1")]}} \
         if endpoint == "import" else {}
-    call = lambda **extra: getattr(client, method)(path, **dict(kwargs, **extra))  # noqa: E731
+
+    def call(**extra):
+        return getattr(client, method)(path, **dict(kwargs, **extra))
+
     sim.add_fault("html", tenant=tid, endpoint=endpoint)
     assert call().headers["Content-Type"].startswith("text/html")
     sim.add_fault("empty", tenant=tid, endpoint=endpoint)

@@ -44,6 +44,9 @@ def env_fallback(*names, **kwargs):
 def connection_argument_spec(environ=None):
     """The argument spec every module of the collection starts from; fallbacks read ``environ``."""
     def from_env(*names):
+        # Unbound (os.environ) in a module: ansible-test's schema admits only (callable, names) there.
+        if environ is None:
+            return (env_fallback, list(names))
         return (env_fallback, list(names), {"environ": environ})
 
     return dict(
