@@ -6,8 +6,8 @@
 
 It does what AnsibleModule does for the
 module door, with ansible-core's own pieces: the core's argument spec through
-ArgumentSpecValidator (env fallbacks read the task's environment), check
-mode, warnings, ``fail_json``-shaped failures, and ``remove_values`` over the
+ArgumentSpecValidator (env fallbacks read the task's environment, its
+warnings and deprecations are returned), check mode, warnings, ``fail_json``-shaped failures, and ``remove_values`` over the
 whole result with every ``no_log`` value and every issued token. When the
 task cannot run here (see _door.py) it hands the task to the module unchanged.
 
@@ -98,10 +98,9 @@ class LocalAction(ModuleAction):
         if self._task.delegate_to:
             host_vars = task_vars.get("ansible_delegated_vars", {}).get(self._task.delegate_to, task_vars)
         value, origin = C.config.get_config_value_and_origin("INTERPRETER_PYTHON", variables=host_vars)
-        if value is None:
-            return None, origin
         # Templated before it is stripped: stripping first would drop ansible-core 2.19's trust in the template.
-        return to_text(self._templar.template(value)).strip(), interpreter_setting(origin)
+        interpreter = None if value is None else to_text(self._templar.template(value)).strip()
+        return interpreter, interpreter_setting(origin)
 
     def _run_core(self, environ):
         # The spec's env fallbacks read the task's environment, as the module would.
