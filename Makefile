@@ -47,20 +47,21 @@ test: collection
 	tools/gates/all.sh
 
 ## test-oldest-deps: the authentication tests (certificate, client secret and every other auth_method) and the
-## settings tests again, in .tmp/oldest-deps with exactly the oldest msal and requests requirements.txt admits
-## (OLDEST_PINS overrides them)
+## settings tests again, in .tmp/oldest-deps with exactly the oldest release of each requirements.txt floor
+## (msal, requests, cryptography; OLDEST_PINS overrides them). The simulator runs in the same venv, so it
+## gets those releases too.
 OLDEST := $(TMP)/oldest-deps
-OLDEST_PINS ?= $(shell sed -n 's/^\(msal\|requests\)>=\([0-9.]*\).*/\1==\2/p' requirements.txt)
+OLDEST_PINS ?= $(shell sed -n 's/^\([A-Za-z0-9_.-]*\)>=\([0-9.]*\).*/\1==\2/p' requirements.txt)
 OLDEST_TESTS := tests/integration/test_authentication.py tests/integration/test_windows_autopilot_settings.py
 test-oldest-deps: collection $(OLDEST)/.installed
-	$(OLDEST)/bin/python -c 'import msal, requests; print("oldest deps: msal", msal.__version__, "requests", requests.__version__)'
+	$(OLDEST)/bin/python tools/installed_pins.py $(OLDEST_PINS)
 	$(OLDEST)/bin/python -m pytest $(OLDEST_TESTS) -n 2 -q
 
 # Rebuilt only when the requirements or the pins change, so repeated runs stay quick.
 OLDEST_STALE := $(shell test "$$(cat $(OLDEST)/.installed 2>/dev/null)" = "$(OLDEST_PINS)" || echo stale)
 $(OLDEST)/.installed: requirements.txt requirements-test.txt $(if $(OLDEST_STALE),oldest-pins-changed)
 	rm -rf $(OLDEST) && $(PYTHON) -m venv $(OLDEST)
-	$(OLDEST)/bin/pip install --quiet -r requirements-test.txt $(OLDEST_PINS)
+	$(OLDEST)/bin/pip install --quiet -r requirements.txt -r requirements-test.txt $(OLDEST_PINS)
 	echo "$(OLDEST_PINS)" > $@
 
 oldest-pins-changed:

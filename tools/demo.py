@@ -33,6 +33,8 @@ def real_tenant_configured(environ):
 
 def playbook(extra_vars, env):
     command = [str(Path(sys.executable).parent / "ansible-playbook"), "intune.autopilot.sync"]
+    # The demo's one host (localhost) is meant to reach the tenant of the AZURE_* environment.
+    extra_vars = dict(extra_vars, intune_tenant_from_environment="true")
     for key, value in extra_vars.items():
         command += ["-e", "%s=%s" % (key, value)]
     env = dict(env, ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false")

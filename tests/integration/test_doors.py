@@ -8,10 +8,15 @@ dates). The module files Ansible keeps (ANSIBLE_KEEP_REMOTE_FILES) show which
 door ran.
 """
 
+import re
 import subprocess
 import sys
+import sysconfig
+from pathlib import Path
 
 import pytest
+
+from ansible_env import BIN
 
 SETTINGS = "intune.autopilot.windows_autopilot_settings"
 SYNC = "intune.autopilot.autopilot_sync"
@@ -71,6 +76,8 @@ def test_reads_checks_and_failures_are_the_same_on_both_doors(tenant, run_playbo
 
     read = assert_parity(run, "read")
     assert read["status"] == "ok" and read["result"]["autopilot_settings"]["id"]
+    # Validation notes only what the options give it cause to (the collection has no alias, nothing deprecated).
+    assert "warnings" not in read["result"] and "deprecations" not in read["result"], read["result"]
     predicted = assert_parity(run, "sync predicted")
     assert predicted["result"]["outcome"] == "triggered" and predicted["result"]["changed"] is True
     assert tenant.requests("POST", "sync") == []  # check mode on both doors
@@ -155,3 +162,55 @@ def test_a_python_without_the_libraries_is_named_with_its_pip_command(tenant, ru
     assert "Failed to import the required Python library (requests)" in failed["result"]["msg"]
     assert "%s -m pip install requests" % python in failed["result"]["msg"]
     assert tenant.log() == []  # nothing was sent
+
+
+def task_output(stdout, name):
+    """What ansible-playbook printed for the task ``name`` (up to the next task or the recap)."""
+    section = stdout.split("TASK [%s]" % name, 1)[1]
+    return re.split(r"\n(?:TASK \[|PLAY RECAP)", section, 1)[0]
+
+
+def make_venv(path, with_controller_libraries):
+    """A venv of this Python's base interpreter: its python is the same file as ours, in another bin."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True, timeout=120)
+    if with_controller_libraries:  # requests, msal and cryptography through a .pth, as from a system install
+        site = subprocess.run([str(path / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                              check=True, capture_output=True, text=True, timeout=60).stdout.strip()
+        Path(site, "controller.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return path / "bin" / "python"
+
+
+@pytest.mark.smoke  # the interpreter setting is read and templated as each ansible-core release does
+def test_the_hosts_python_interpreter_decides_the_door(tenant, run_playbook, tmp_path):
+    """The controller's own Python (by any name of its bin directory, or {{ ansible_playbook_python }}),
+    an unset or discovered interpreter: in the controller. Another Python, even one that links to the same
+    file as ours: the module, run by that interpreter."""
+    playbook_python = (BIN / "ansible-playbook").read_text().splitlines()[0][2:]
+    sibling = next(str(BIN / name) for name in ("python", "python3") if str(BIN / name) != playbook_python)
+    other = str(make_venv(tmp_path / "other", with_controller_libraries=True))
+    bare = str(make_venv(tmp_path / "bare", with_controller_libraries=False))
+    # localhost of an inventory, not the implicit one (which sets ansible_python_interpreter itself).
+    inventory = tmp_path / "hosts.ini"
+    inventory.write_text("localhost ansible_connection=local\n")
+    interpreters = {"unset": None, "discovered": "auto_silent", "playbook python": "{{ ansible_playbook_python }}",
+                    "sibling": sibling, "other venv": other, "bare venv": bare}
+    tasks = [dict({"name": name, SETTINGS: {}, "ignore_errors": True},
+                  **({"vars": {"ansible_python_interpreter": value}} if value else {}))
+             for name, value in interpreters.items()]
+    run = run_playbook(tasks, module_defaults=tenant.connection, expect_door="mixed",
+                       extra_args=["-i", str(inventory), "-vvv"])
+
+    for name in ("unset", "discovered", "playbook python", "sibling"):
+        assert run.result(name)["status"] == "ok", run.result(name)
+        assert "%s runs in the controller" % SETTINGS in task_output(run.stdout, name), name
+    assert run.module_runs == ["AnsiballZ_windows_autopilot_settings.py"] * 2
+    for name, python in (("other venv", other), ("bare venv", bare)):
+        printed = task_output(run.stdout, name)
+        assert ("%s runs as a module: ansible_python_interpreter %s is not the controller's own Python (%s)"
+                % (SETTINGS, python, playbook_python)) in printed, printed
+        assert re.search(r"EXEC /bin/sh -c '%s \S+AnsiballZ_windows_autopilot_settings\.py" % re.escape(python),
+                         printed), printed
+    assert run.result("other venv")["status"] == "ok", run.result("other venv")
+    failed = run.result("bare venv")["result"]["msg"]
+    assert "Failed to import the required Python library" in failed and "%s -m pip install" % bare in failed, failed
+    assert len(tenant.log("settings")) == 5  # every task but the bare venv's read the settings

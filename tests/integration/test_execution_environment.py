@@ -84,8 +84,8 @@ def test_the_collections_python_requirements_reach_the_image(context, tmp_path):
 
     names = [line.split("#")[0].strip() for line in pip.read_text().splitlines()]
     names = [n for n in names if n]
-    assert any(n.startswith("msal") for n in names), names
-    assert any(n.startswith("requests") for n in names), names
+    for floor in ("msal>=1.35.0", "requests>=2.25.0", "cryptography>=39.0.0"):
+        assert floor in names, names
     # Every line comes from this collection's requirements.txt and says so.
     assert all("from collection intune.autopilot" in line for line in pip.read_text().splitlines() if line.strip())
     # No system packages are needed.
@@ -93,9 +93,10 @@ def test_the_collections_python_requirements_reach_the_image(context, tmp_path):
 
 
 def test_the_declared_requirements_are_the_runtime_requirements():
-    """meta/execution-environment.yml points at requirements.txt, which holds exactly msal and requests."""
+    """meta/execution-environment.yml points at requirements.txt, which holds exactly msal, requests and
+    cryptography (certificates)."""
     meta = yaml.safe_load((ROOT / "meta" / "execution-environment.yml").read_text())
     assert meta["dependencies"] == {"python": "requirements.txt"}
     lines = [line.split("#")[0].strip() for line in (ROOT / "requirements.txt").read_text().splitlines()]
     names = sorted(re.split(r"[<>=!~;\[ ]", line)[0] for line in lines if line)
-    assert names == ["msal", "requests"]
+    assert names == ["cryptography", "msal", "requests"]

@@ -90,6 +90,10 @@ def run_shipped(tmp_path, sim):
     return run
 
 
+# Where the environment's tenant is meant.
+OPT_IN = {"intune_tenant_from_environment": True}
+
+
 def awx_credential(tenant, tenant_value=None):
     """The environment AWX's Azure credential injects (here the tenant's own app)."""
     return {"AZURE_TENANT_ID": tenant_value or tenant.tenant_id, "AZURE_CLIENT_ID": tenant.client_id,
@@ -122,14 +126,16 @@ def test_misspelled_tenant_variable_fails_and_reaches_no_tenant(make_tenant, run
     assert re.search(r"^typo +\| - +\| (error|-) ", table, re.MULTILINE), table
 
 
-@pytest.mark.parametrize("inventory", ["limit-to-the-typo", "lone-host-with-a-typo"])
+@pytest.mark.parametrize("inventory", ["limit-to-the-typo", "lone-host-with-a-typo", "lone-host-with-a-typo-opting-in"])
 def test_a_lone_host_with_a_misspelled_tenant_variable_fails_too(make_tenant, run_shipped, inventory):
-    """--limit to one host of a fleet, or a one-host inventory with a typo: the environment's
-    credential must not stand in for the tenant the host meant."""
+    """--limit to one host of a fleet, or a one-host inventory with a typo, even one that opts in to the
+    environment's tenant: the environment's credential must not stand in for the tenant the host meant."""
     home, misspelled, other = (make_tenant() for _tenant in range(3))
     hosts = {"typo": {"intune_tennant_id": misspelled.tenant_id}}
     if inventory == "limit-to-the-typo":
         hosts["other"] = host_vars(other)
+    if inventory.endswith("opting-in"):
+        hosts["typo"]["intune_tenant_from_environment"] = True
     run = run_shipped("intune.autopilot.sync", hosts=hosts, env=awx_credential(home), limit="typo")
 
     assert run.rc != 0
@@ -141,7 +147,8 @@ def test_a_lone_host_with_a_misspelled_tenant_variable_fails_too(make_tenant, ru
 
 def test_single_host_takes_the_tenant_from_the_environment(make_tenant, run_shipped):
     tenant = make_tenant(domain="fabrikam-single.onmicrosoft.com")
-    run = run_shipped("intune.autopilot.report", env=awx_credential(tenant, "fabrikam-single.onmicrosoft.com"))
+    run = run_shipped("intune.autopilot.report", env=awx_credential(tenant, "fabrikam-single.onmicrosoft.com"),
+                      extra_vars=OPT_IN)
 
     assert run.rc == 0, run.stdout
     result = run.host_result("Read the Autopilot settings", "localhost")["result"]
@@ -149,6 +156,42 @@ def test_single_host_takes_the_tenant_from_the_environment(make_tenant, run_ship
     assert result["tenant_id"] == tenant.tenant_id  # the domain resolved to its GUID
     assert result["graph_permissions"] == ["DeviceManagementServiceConfig.ReadWrite.All"]
     assert tenant.log("settings")
+
+
+@pytest.mark.parametrize("playbook, opt_in", [("intune.autopilot.report", "host variable"),
+                                              ("intune.autopilot.sync", "extra variable")])
+def test_a_lone_host_takes_the_environments_tenant_only_when_it_opts_in(make_tenant, run_shipped, playbook, opt_in):
+    """A one-host inventory is no sign that the environment's tenant is meant: AWX job slicing gives every
+    slice such an inventory. Without intune_tenant_from_environment the host is refused."""
+    home = make_tenant()
+    refused = run_shipped(playbook, hosts={"customer": {}}, env=awx_credential(home))
+
+    assert refused.rc != 0
+    failure = refused.host_result("Make sure the host names its own tenant", "customer")
+    assert failure["status"] == "failed"
+    assert "set intune_tenant_from_environment: true (a host, group, play or extra variable)" in failure["result"]["msg"]
+    assert home.log() == []  # nothing reached Entra ID or Graph
+
+    allowed = run_shipped(playbook, hosts={"customer": OPT_IN if opt_in == "host variable" else {}},
+                          env=awx_credential(home), extra_vars=OPT_IN if opt_in == "extra variable" else None)
+
+    assert allowed.rc == 0, allowed.stdout + allowed.stderr
+    assert allowed.host_result("Make sure the host names its own tenant", "customer")["status"] == "ok"
+    assert [row["tenant_id"] for row in allowed.custom_stats()["autopilot_report"]] == [home.tenant_id]
+    assert home.log("settings")
+
+
+def test_job_slices_of_one_host_each_are_refused_slice_by_slice(make_tenant, run_shipped):
+    """AWX slices a 2-host inventory into two jobs, each with a one-host inventory: neither host of the
+    fleet, lacking intune_tenant_id, reaches the credential's tenant; each slice reports its own host."""
+    home = make_tenant()
+    for host in ("first", "second"):
+        run = run_shipped("intune.autopilot.sync", hosts={host: {}}, env=awx_credential(home))
+
+        assert run.rc != 0
+        assert run.host_result("Make sure the host names its own tenant", host)["status"] == "failed"
+        assert [(row["host"], row["outcome"]) for row in run.custom_stats()["autopilot_report"]] == [(host, "error")]
+    assert home.log() == []
 
 
 def test_five_tenant_report_prints_writes_and_publishes_one_table(make_tenant, run_shipped, tmp_path):
@@ -310,7 +353,9 @@ def test_unknown_app_message_carries_the_admin_consent_url(tenant, run_playbook)
 def test_awx_survey_specs_ask_only_for_variables_the_playbook_reads(name):
     root = Path(__file__).resolve().parents[2]
     survey = json.loads((root / "docs" / ("awx_survey_%s.json" % name)).read_text())
-    playbook = (root / "playbooks" / ("%s.yml" % name)).read_text()
+    # The playbook and the guard it imports from the fleet role.
+    playbook = "\n".join(path.read_text() for path in (root / "playbooks" / ("%s.yml" % name),
+                                                        root / "roles" / "fleet" / "tasks" / "own_tenant.yml"))
     assert survey["name"] == "intune.autopilot.%s" % name and survey["spec"]
     for question in survey["spec"]:
         assert question["type"] in ("text", "integer", "multiplechoice"), question

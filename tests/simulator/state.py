@@ -14,7 +14,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -99,7 +99,12 @@ class RegisteredCert:
 
     @property
     def expired_at(self):
-        return self.cert.not_valid_after_utc.timestamp()
+        # not_valid_after_utc came with cryptography 42; the oldest-deps leg runs the floor (39), whose
+        # not_valid_after is naive UTC.
+        after = getattr(self.cert, "not_valid_after_utc", None)
+        if after is None:
+            after = self.cert.not_valid_after.replace(tzinfo=timezone.utc)
+        return after.timestamp()
 
 
 @dataclass
