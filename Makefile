@@ -31,12 +31,18 @@ matrix_python = $(if $(filter $(MATRIX_CORES_PY312),$(1)),$(or $(PYTHON_312),$(e
 MATRIX := $(TMP)/matrix
 MATRIX_JOBS ?= 2
 
-.PHONY: demo test test-oldest-deps oldest-pins-changed test-load test-matrix bench unit integration venv collection clean gates $(addprefix gate-,$(GATES)) \
+.PHONY: demo simulator test test-oldest-deps oldest-pins-changed test-load test-matrix bench unit integration venv collection clean gates $(addprefix gate-,$(GATES)) \
 	$(addprefix test-core-,$(MATRIX_CORES) $(MATRIX_CORES_PY312))
 
 ## demo: sync, then report the settings (simulator, or a real tenant when AZURE_* is set)
 demo: collection
 	@$(BIN)/python tools/demo.py
+
+## simulator: the simulator in the foreground for your own playbooks; writes .tmp/simulator/env to source
+## (SIMULATOR_ARGS="--port 8443" for a fixed port); Ctrl-C stops it
+SIMULATOR_ARGS ?=
+simulator: collection
+	@$(BIN)/python tools/run_simulator.py $(SIMULATOR_ARGS)
 
 ## test: the whole test suite: unit and integration tests, the ansible-core matrix, the 200-tenant load test, the quality gates
 test: collection

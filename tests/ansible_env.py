@@ -8,13 +8,16 @@ ROOT = Path(__file__).resolve().parents[1]
 COLLECTIONS = Path(os.environ.get("ANSIBLE_COLLECTIONS_PATH", ROOT / ".tmp" / "collections"))
 CALLBACKS = ROOT / "tests" / "integration" / "callback_plugins"
 BIN = Path(sys.executable).parent
+# Variables of the test runner's own shell that must not reach a run under test: real Azure
+# credentials, Ansible settings, and the collection's own (a shell that sourced
+# .tmp/simulator/env has INTUNE_AUTOPILOT_GRAPH_ENDPOINT, say).
+FOREIGN_PREFIXES = ("AZURE_", "IDENTITY_", "MSI_", "ANSIBLE_", "INTUNE_AUTOPILOT_")
 
 
 def ansible_environment(**extra):
-    """This process's environment without real Azure credentials or Ansible settings,
+    """This process's environment without real Azure credentials, Ansible or collection settings,
     pointed at the installed collection, recording results with the test callback."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("AZURE_", "IDENTITY_", "MSI_", "ANSIBLE_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(FOREIGN_PREFIXES)}
     env.update({
         "PATH": "%s:%s" % (BIN, env.get("PATH", "")),
         "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS),

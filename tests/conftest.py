@@ -10,20 +10,12 @@ TESTS = ROOT / "tests"
 def _expose_collection():
     """Make ``ansible_collections.intune.autopilot`` importable from the working tree.
 
-    Unit tests import the source directly (a symlink under .tmp), while the
-    integration tests run ansible-playbook against the built and installed
-    collection.
+    Unit tests import the source directly, through the committed link
+    collections/ansible_collections/intune/autopilot -> ../../.. (the one
+    ansible.cfg names), while the integration tests run ansible-playbook
+    against the built and installed collection.
     """
-    base = ROOT / ".tmp" / "dev"
-    namespace = base / "ansible_collections" / "intune"
-    namespace.mkdir(parents=True, exist_ok=True)
-    link = namespace / "autopilot"
-    if not link.is_symlink():
-        try:
-            link.symlink_to(ROOT, target_is_directory=True)
-        except FileExistsError:  # another pytest run (a parallel matrix leg) made it first
-            pass
-    for path in (str(base), str(TESTS)):
+    for path in (str(ROOT / "collections"), str(TESTS)):
         if path not in sys.path:
             sys.path.insert(0, path)
 

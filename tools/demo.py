@@ -7,23 +7,17 @@ identity); otherwise against the Entra ID + Graph simulator, which this
 script starts and stops.
 """
 
-import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
+
+from run_simulator import DEMO_TENANT, start_simulator
 
 ROOT = Path(__file__).resolve().parents[1]
 STATE_DIR = ROOT / ".tmp" / "demo-simulator"
 CREDENTIAL_VARIABLES = ("AZURE_CLIENT_SECRET", "AZURE_SECRET", "AZURE_CLIENT_CERTIFICATE_PATH",
                         "AZURE_FEDERATED_TOKEN_FILE", "IDENTITY_ENDPOINT", "MSI_ENDPOINT")
-# The simulator's documented demo tenant (tests/simulator/README.md).
-DEMO_TENANT = {
-    "AZURE_TENANT_ID": "8f4b2e1a-3c5d-4e6f-9a0b-1c2d3e4f5a6b",
-    "AZURE_CLIENT_ID": "5e7d9c1b-2a3f-4b6c-8d9e-0f1a2b3c4d5e",
-    "AZURE_CLIENT_SECRET": "demo-only-secret-not-for-production",
-}
 
 
 def real_tenant_configured(environ):
@@ -41,27 +35,14 @@ def playbook(extra_vars, env):
     return subprocess.call(command, env=env)
 
 
-def start_simulator():
-    ready = STATE_DIR / "ready.json"
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / "tests" / "simulator" / "server.py"), "--state-dir", str(STATE_DIR),
-         "--sync-seconds", "20"], stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while not ready.exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            sys.exit("The simulator did not start; run it by hand to see why: "
-                     "python tests/simulator/server.py --state-dir .tmp/demo-simulator")
-        time.sleep(0.1)
-    return process, json.loads(ready.read_text())
-
-
 def main():
     if real_tenant_configured(os.environ):
-        print("Running against the real tenant named by AZURE_TENANT_ID / AZURE_TENANT.")
+        graph = os.environ.get("INTUNE_AUTOPILOT_GRAPH_ENDPOINT")
+        print("Running against the tenant named by AZURE_TENANT_ID / AZURE_TENANT%s."
+              % (", Graph at %s (INTUNE_AUTOPILOT_GRAPH_ENDPOINT)" % graph if graph else ""))
         return playbook({}, os.environ)
     print("No tenant credentials in the environment: running against the Entra ID + Graph simulator.")
-    process, info = start_simulator()
+    process, info = start_simulator(STATE_DIR, ["--sync-seconds", "20"])
     try:
         env = dict((k, v) for k, v in os.environ.items() if not k.startswith("AZURE_"))
         env.update(DEMO_TENANT)

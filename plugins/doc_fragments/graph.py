@@ -84,6 +84,7 @@ options:
     description:
       - Overrides the cloud's Microsoft Graph base URL, for example C(https://graph.microsoft.com).
         Must use https. A trailing C(/beta) or C(/v1.0) is ignored.
+      - If not set, the environment variable E(INTUNE_AUTOPILOT_GRAPH_ENDPOINT) is used.
     type: str
   validate_certs:
     description:
@@ -94,6 +95,7 @@ options:
     description:
       - A CA bundle (file or directory) to trust, for example a TLS-inspecting proxy's CA.
       - Takes precedence over E(REQUESTS_CA_BUNDLE) and E(CURL_CA_BUNDLE).
+      - If not set, the environment variable E(INTUNE_AUTOPILOT_CA_PATH) is used.
     type: path
   timeout:
     description:

@@ -155,6 +155,11 @@ EXAMPLES = r"""
       intune.autopilot.autopilot_sync:
         skip_if_synced_within: 3600
       register: sync
+
+# Ad hoc, with the credentials in the environment (AZURE_TENANT_ID, AZURE_CLIENT_ID,
+# AZURE_CLIENT_SECRET), never in -a: when an ad hoc command fails, ansible-core
+# 2.19 prints its arguments, secrets included.
+#   ansible localhost -m intune.autopilot.autopilot_sync -a skip_if_synced_within=3600
 """
 
 RETURN = r"""

@@ -80,6 +80,13 @@ EXAMPLES = r"""
 - name: Read the settings with the job's Azure credential
   intune.autopilot.windows_autopilot_settings:
   register: autopilot
+
+# Ad hoc, with the credentials in the environment, never in -a: when an ad hoc
+# command fails, ansible-core 2.19 prints its arguments, secrets included.
+#   export AZURE_TENANT_ID=contoso.onmicrosoft.com
+#   export AZURE_CLIENT_ID=11111111-2222-3333-4444-555555555555
+#   read -rs AZURE_CLIENT_SECRET && export AZURE_CLIENT_SECRET
+#   ansible localhost -m intune.autopilot.windows_autopilot_settings
 """
 
 RETURN = r"""

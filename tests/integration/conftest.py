@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from ansible_env import BIN, COLLECTIONS, ansible_environment
+from helpers import FORCE_MODULE
 from simulator import Simulator
 
 
@@ -69,7 +70,6 @@ def make_tenant(sim):
 # The two doors onto the same core: the action plugin's in-process run (the
 # default for a local connection) and the module, forced with the documented switch.
 DOORS = ("in_process", "module")
-FORCE_MODULE = ["-e", "intune_autopilot_in_process=false"]
 COLLECTION_ACTIONS = ("windows_autopilot_settings", "autopilot_sync")
 
 

@@ -3,6 +3,9 @@
 import datetime
 import time
 
+# The documented switch that sends a task through the module door: on the command line of a run.
+FORCE_MODULE = ["-e", "intune_autopilot_in_process=false"]
+
 
 def graph_time(seconds_ago):
     """A Graph timestamp (seven fractional digits) ``seconds_ago`` seconds before now."""

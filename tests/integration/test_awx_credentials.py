@@ -13,7 +13,7 @@ import ansible_runner
 import pytest
 import yaml
 
-from ansible_env import BIN, COLLECTIONS
+from ansible_env import BIN, COLLECTIONS, FOREIGN_PREFIXES
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,7 +46,7 @@ def run_job(tmp_path, sim, credential_env, monkeypatch):
     })
     # Only the credential's variables may carry Azure settings into the job.
     for name in list(os.environ):
-        if name.startswith(("AZURE_", "IDENTITY_", "MSI_", "ANSIBLE_")):
+        if name.startswith(FOREIGN_PREFIXES):
             monkeypatch.delenv(name)
     monkeypatch.setenv("PATH", "%s:%s" % (BIN, os.environ.get("PATH", "")))
     runner = ansible_runner.run(

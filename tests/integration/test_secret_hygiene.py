@@ -8,10 +8,13 @@ any output is a leak, whoever issued it.
 
 import base64
 import re
+import subprocess
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 
+from ansible_env import BIN, ansible_environment
+from helpers import FORCE_MODULE
 from simulator.pki import make_client_certificate
 
 SETTINGS = "intune.autopilot.windows_autopilot_settings"
@@ -328,3 +331,58 @@ def test_in_process_failures_at_vvvv_show_no_secret(tenant, run_playbook, tmp_pa
                         "recorded results": (tmp_path / "results.jsonl").read_text()},
                        [tenant.secret, env_secret, token])
     assert leaks == []
+
+
+# -- ad hoc commands: ansible-core 2.19 prints a failed one's arguments under "Origin:", unmasked ----------
+
+UNKNOWN_TENANT = "0badc0de-0000-4000-8000-000000000020"
+
+
+def ad_hoc(tenant, door, tenant_id, secret, args=None):
+    """The ad hoc command of docs/docsite/rst/authentication.rst, every option from the environment."""
+    env = ansible_environment(AZURE_TENANT_ID=tenant_id, AZURE_CLIENT_ID=tenant.client_id,
+                              AZURE_CLIENT_SECRET=secret, AZURE_AUTHORITY_HOST=tenant.sim.url,
+                              INTUNE_AUTOPILOT_GRAPH_ENDPOINT=tenant.sim.url,
+                              INTUNE_AUTOPILOT_CA_PATH=tenant.sim.ca_path)
+    command = [str(BIN / "ansible"), "localhost", "-m", SETTINGS, "-vvv"]
+    command += ["-a", args] if args else []
+    command += FORCE_MODULE if door == "module" else []
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
+
+
+# Each failure: (tenant_id, secret) for the command, and the Entra ID answer that refused it.
+AD_HOC_FAILURES = {
+    "unknown tenant": (lambda tenant: (UNKNOWN_TENANT, tenant.secret), "AADSTS90002", ("discovery", 400)),
+    "wrong secret": (lambda tenant: (tenant.tenant_id, "wrong-%s-secret" % tenant.tenant_id[:8]), "AADSTS7000215",
+                     ("token", 401)),
+}
+
+
+def entra_answers(tenant, tenant_id):
+    return [(e["endpoint"], e["status"]) for e in tenant.sim.log() if e["path"].startswith("/%s/" % tenant_id)]
+
+
+@pytest.mark.parametrize("failure", sorted(AD_HOC_FAILURES))
+def test_a_failed_ad_hoc_command_shows_no_secret_from_the_environment(tenant, door, failure):
+    credentials, code, refusal = AD_HOC_FAILURES[failure]
+    tenant_id, secret = credentials(tenant)
+    process = ad_hoc(tenant, door, tenant_id, secret)
+
+    output = process.stdout + process.stderr
+    assert process.returncode != 0 and "FAILED!" in process.stdout and code in process.stdout, output[-3000:]
+    assert entra_answers(tenant, tenant_id)[-1] == refusal  # the secret went as far as this answer
+    assert "Origin: <adhoc '%s' task>" % SETTINGS in output  # the line that prints the arguments is there
+    assert ("ESTABLISH LOCAL CONNECTION" if door == "module" else "runs in the controller") in output
+    assert "Traceback (most recent call last)" not in output
+    assert find_leaks({"stdout": process.stdout, "stderr": process.stderr}, [secret, tenant.secret]) == []
+
+
+def test_a_failed_ad_hoc_command_prints_a_secret_given_with_a(tenant):
+    """Why the docs keep secrets out of -a: ansible-core itself shows them, before any module runs."""
+    wrong = "wrong-%s-secret" % tenant.tenant_id[:8]
+    process = ad_hoc(tenant, "in_process", tenant.tenant_id, tenant.secret, args="client_secret=%s" % wrong)
+
+    assert process.returncode != 0 and "AADSTS7000215" in process.stdout, process.stdout[-3000:]
+    origin = (process.stdout + process.stderr).split("Origin: <adhoc", 1)[1]
+    assert "'args': {'client_secret': '%s'}" % wrong in origin
+    assert MASK in process.stdout  # the module's own result does mask it

@@ -63,9 +63,9 @@ def connection_argument_spec(environ=None):
         # themselves so that a bad value there names the variable.
         cloud=dict(type="str", choices=sorted(CLOUDS) + sorted(ENVIRONMENT_ALIASES)),
         authority_host=dict(type="str", fallback=from_env("AZURE_AUTHORITY_HOST")),
-        graph_endpoint=dict(type="str"),
+        graph_endpoint=dict(type="str", fallback=from_env("INTUNE_AUTOPILOT_GRAPH_ENDPOINT")),
         validate_certs=dict(type="bool", default=True),
-        ca_path=dict(type="path"),
+        ca_path=dict(type="path", fallback=from_env("INTUNE_AUTOPILOT_CA_PATH")),
         timeout=dict(type="int", default=30),
         max_retries=dict(type="int", default=3),
         token_cache=dict(type="bool", default=False, fallback=from_env("INTUNE_AUTOPILOT_TOKEN_CACHE")),

@@ -20,7 +20,7 @@ _ENV_NAMES = (
     "AZURE_TENANT_ID", "AZURE_TENANT", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_SECRET",
     "AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_CLIENT_CERTIFICATE_PASSWORD", "AZURE_FEDERATED_TOKEN_FILE",
     "AZURE_CLOUD_ENVIRONMENT", "AZURE_AUTHORITY_HOST", "AZURE_AD_USER", "AZURE_PASSWORD",
-    "IDENTITY_ENDPOINT", "MSI_ENDPOINT",
+    "IDENTITY_ENDPOINT", "MSI_ENDPOINT", "INTUNE_AUTOPILOT_GRAPH_ENDPOINT", "INTUNE_AUTOPILOT_CA_PATH",
 )
 
 
@@ -387,6 +387,26 @@ def test_authority_host_from_environment(clean_env):
     settings = build(**secret_params())
     assert settings.authority_host == "https://login.sim.test"
     assert settings.custom_authority is True
+
+
+def test_graph_endpoint_and_ca_path_from_environment(clean_env, tmp_path):
+    """What `make simulator`'s env file sets: any playbook then reaches another Graph unedited."""
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    clean_env.setenv("INTUNE_AUTOPILOT_GRAPH_ENDPOINT", "https://127.0.0.1:9443/beta")
+    clean_env.setenv("INTUNE_AUTOPILOT_CA_PATH", str(bundle))
+    settings = build(**secret_params())
+    assert settings.graph_endpoint == "https://127.0.0.1:9443"
+    assert settings.verify == str(bundle)
+    # The token audience stays the cloud's Graph, as with the option.
+    assert settings.cloud.graph_endpoint == "https://graph.microsoft.com"
+
+
+def test_graph_endpoint_and_ca_path_options_win_over_environment(clean_env, tmp_path):
+    clean_env.setenv("INTUNE_AUTOPILOT_GRAPH_ENDPOINT", "https://127.0.0.1:9443")
+    clean_env.setenv("INTUNE_AUTOPILOT_CA_PATH", str(tmp_path / "from-environment.pem"))
+    params = validate(secret_params(graph_endpoint="https://graph.example.test", ca_path="/etc/ca.pem"))
+    assert (params["graph_endpoint"], params["ca_path"]) == ("https://graph.example.test", "/etc/ca.pem")
 
 
 def test_authority_host_equal_to_cloud_is_not_custom():
