@@ -70,7 +70,8 @@ def make_tenant(sim):
 # default for a local connection) and the module, forced with the documented switch.
 DOORS = ("in_process", "module")
 FORCE_MODULE = ["-e", "intune_autopilot_in_process=false"]
-COLLECTION_ACTIONS = ("windows_autopilot_settings", "autopilot_sync")
+COLLECTION_ACTIONS = ("windows_autopilot_settings", "autopilot_sync", "autopilot_device_info", "autopilot_device",
+                      "autopilot_device_import")
 
 
 class PlaybookRun:
