@@ -98,10 +98,11 @@ class DeviceGraph(AutopilotGraph):
         self.deadline = deadline
 
     # -- reads ------------------------------------------------------------
-    def list_devices(self, filter=None):
-        """Result dicts of the devices Graph lists (narrowed by the OData ``filter``), a generator."""
+    def list_devices(self, odata_filter=None):
+        """Result dicts of the devices Graph lists (narrowed by ``odata_filter``, a $filter), a generator."""
         return iter_collection(self._client, DEVICES_PATH, device_result, "Windows Autopilot devices",
-                               params={"$filter": filter} if filter else None, hints=DEVICE_READ_HINTS)
+                               params={"$filter": odata_filter} if odata_filter else None,
+                               hints=DEVICE_READ_HINTS)
 
     def get_device(self, device_id):
         """The device's result dict as Graph shows it now; None when Graph has no such device."""
