@@ -70,7 +70,8 @@ def make_tenant(sim):
 # The two doors onto the same core: the action plugin's in-process run (the
 # default for a local connection) and the module, forced with the documented switch.
 DOORS = ("in_process", "module")
-COLLECTION_ACTIONS = ("windows_autopilot_settings", "autopilot_sync")
+COLLECTION_ACTIONS = ("windows_autopilot_settings", "autopilot_sync", "autopilot_device_info", "autopilot_device",
+                      "autopilot_device_import")
 
 
 class PlaybookRun:

@@ -13,10 +13,36 @@ from ansible_collections.intune.autopilot.plugins.module_utils._autopilot._model
     SETTINGS_PATH,
     SYNC_PATH,
     AutopilotSettings,
-    MalformedSettings,
+    MalformedProperty,
 )
 from ansible_collections.intune.autopilot.plugins.module_utils._base._errors import GraphError
 from ansible_collections.intune.autopilot.plugins.module_utils._client._retry import RetryPolicy
+from ansible_collections.intune.autopilot.plugins.module_utils._client._session import response_ids
+
+# What a 404 of the settings (and their sync) means; device calls say what theirs means.
+SETTINGS_HINTS = {404: "Graph found no Autopilot settings. The tenant probably has no active Intune license, "
+                       "or graph_endpoint points to the wrong service"}
+
+
+def object_body(response, what):
+    """The answer's JSON object; a GraphError when Graph (or a proxy) sent anything else."""
+    if isinstance(response.body, dict):
+        return response.body
+    raise GraphError(
+        "Microsoft Graph answered HTTP %s with %s where %s was expected. A proxy may have answered "
+        "instead of Graph: check HTTPS_PROXY/NO_PROXY and graph_endpoint."
+        % (response.status, "an empty body" if response.body is None
+           else "a JSON %s" % type(response.body).__name__, what),
+        status=response.status, code="EmptyResponse", **response_ids(response))
+
+
+def malformed(what, exc, response):
+    """The GraphError for a MalformedProperty in an answer: names the property, value and request-id."""
+    return GraphError(
+        "Microsoft Graph sent %s that cannot be used: %s. This is a fault on Microsoft's side; run the task "
+        "again later, and quote request-id %s to Microsoft support if it persists."
+        % (what, exc, response.request_id),
+        status=response.status, code="MalformedResponse", **response_ids(response))
 
 
 class AutopilotGraph:
@@ -42,25 +68,13 @@ class AutopilotGraph:
         self._client.limit_retries_to(deadline)
 
     def read_settings(self):
-        response = self._client.get(SETTINGS_PATH)
-        if not isinstance(response.body, dict):
-            raise GraphError(
-                "Microsoft Graph answered HTTP %s with %s where the Autopilot settings object was "
-                "expected. A proxy may have answered instead of Graph: check HTTPS_PROXY/NO_PROXY and "
-                "graph_endpoint." % (response.status, "an empty body" if response.body is None
-                                     else "a JSON %s" % type(response.body).__name__),
-                status=response.status, code="EmptyResponse", request_id=response.request_id)
+        response = self._client.get(SETTINGS_PATH, hints=SETTINGS_HINTS)
         try:
-            return AutopilotSettings.from_graph(response.body)
-        except MalformedSettings as exc:
-            raise GraphError(
-                "Microsoft Graph sent Autopilot settings that cannot be used: %s. This is a fault on "
-                "Microsoft's side; run the task again later, and quote request-id %s to Microsoft "
-                "support if it persists." % (exc, response.request_id),
-                status=response.status, code="MalformedResponse", request_id=response.request_id,
-                date=response.headers.get("Date"))
+            return AutopilotSettings.from_graph(object_body(response, "the Autopilot settings object"))
+        except MalformedProperty as exc:
+            raise malformed("Autopilot settings", exc, response)
 
     def request_sync(self):
         """POST the sync; return (outcome, Retry-After seconds or None)."""
-        response = self._client.post(SYNC_PATH, retry=self._sync_retry, accept=(409, 429))
+        response = self._client.post(SYNC_PATH, retry=self._sync_retry, accept=(409, 429), hints=SETTINGS_HINTS)
         return OUTCOME_BY_STATUS.get(response.status, "triggered"), response.retry_after

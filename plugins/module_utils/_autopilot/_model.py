@@ -78,36 +78,40 @@ def format_timestamp(moment):
     return text + "Z"
 
 
-class MalformedSettings(ValueError):
-    """A settings property Graph sent that cannot be used; names the property and the value."""
+class MalformedProperty(ValueError):
+    """A property Graph sent that cannot be used (settings, a device); names the property and the value."""
 
     def __init__(self, name, value, problem):
-        super(MalformedSettings, self).__init__(
+        super(MalformedProperty, self).__init__(
             "%s %s" % (name, "is missing" if problem is None else "is %r, %s" % (value, problem)))
         self.name = name
         self.value = value
 
 
-def _timestamp_property(body, name):
-    if name not in body:
-        raise MalformedSettings(name, None, None)
-    value = body[name]
-    if value is not None and not isinstance(value, str):
-        raise MalformedSettings(name, value, "not a timestamp string")
-    try:
-        return parse_timestamp(value)
-    except ValueError as exc:
-        raise MalformedSettings(name, value, "not a valid date and time (%s)" % exc)
-
-
-def _text_property(body, name, required=True):
+def timestamp_property(body, name, required=True):
+    """``body[name]`` as an aware UTC datetime (None for null or "never"); MalformedProperty if unusable."""
     if name not in body:
         if required:
-            raise MalformedSettings(name, None, None)
+            raise MalformedProperty(name, None, None)
         return None
     value = body[name]
     if value is not None and not isinstance(value, str):
-        raise MalformedSettings(name, value, "not a string")
+        raise MalformedProperty(name, value, "not a timestamp string")
+    try:
+        return parse_timestamp(value)
+    except ValueError as exc:
+        raise MalformedProperty(name, value, "not a valid date and time (%s)" % exc)
+
+
+def text_property(body, name, required=True):
+    """``body[name]`` as text or None; MalformedProperty when missing (if required) or not a string."""
+    if name not in body:
+        if required:
+            raise MalformedProperty(name, None, None)
+        return None
+    value = body[name]
+    if value is not None and not isinstance(value, str):
+        raise MalformedProperty(name, value, "not a string")
     return value
 
 
@@ -122,12 +126,12 @@ class AutopilotSettings:
 
     @classmethod
     def from_graph(cls, body):
-        """Parse Graph's JSON object; raise MalformedSettings for anything the rules cannot use."""
+        """Parse Graph's JSON object; raise MalformedProperty for anything the rules cannot use."""
         return cls(
-            id=_text_property(body, "id", required=False),
-            last_sync=_timestamp_property(body, "lastSyncDateTime"),
-            last_manual_trigger=_timestamp_property(body, "lastManualSyncTriggerDateTime"),
-            sync_status=_text_property(body, "syncStatus"),
+            id=text_property(body, "id", required=False),
+            last_sync=timestamp_property(body, "lastSyncDateTime"),
+            last_manual_trigger=timestamp_property(body, "lastManualSyncTriggerDateTime"),
+            sync_status=text_property(body, "syncStatus"),
         )
 
     @property

@@ -34,7 +34,9 @@ from ansible_collections.intune.autopilot.plugins.module_utils._base._errors imp
     GraphError,
     TransportError,
     WorkflowError,
+    answer_lost,
 )
+from ansible_collections.intune.autopilot.plugins.module_utils._autopilot._waiting import poll_until
 from ansible_collections.intune.autopilot.plugins.module_utils._client._retry import RetryPolicy
 
 # Margin after the 10-minute window before asking again: the Date header has
@@ -47,21 +49,6 @@ IN_PROGRESS_MESSAGE = "An Autopilot sync is already in progress."
 def _throttled_message(allowed_at):
     return ("A manual Autopilot sync ran less than 10 minutes ago; the next one is allowed at %s."
             % (format_timestamp(allowed_at) or "in a few minutes"))
-
-
-def answer_lost(exc):
-    """True if a failed sync request may have been acted on: a 5xx, an answer that is not
-    Graph's JSON (cut off, or a proxy's page), a reset or a timeout after sending."""
-    if isinstance(exc, TransportError):
-        return exc.sent
-    return isinstance(exc, GraphError) and ((exc.status or 0) >= 500 or exc.code == "NonJsonResponse")
-
-
-def transient(exc):
-    """A read failure worth another read while waiting: throttling, 5xx, a network failure."""
-    if isinstance(exc, TransportError):
-        return True
-    return isinstance(exc, GraphError) and (exc.status in (429,) or (exc.status or 0) >= 500)
 
 
 # The options of autopilot_sync, with the module's defaults.
@@ -123,35 +110,13 @@ class SyncWorkflow:
         return self.deadline - self.clock.monotonic()
 
     def _poll_until(self, done, waiting_for, outcome):
-        """Read every poll_interval until ``done``; the last read is at the deadline.
-
-        A throttled or failed read is no news: the next read waits for its
-        Retry-After when longer than poll_interval, but never past the deadline.
-        """
-        while True:
-            error = self._poll_once(done)
-            if error is False:
-                break
-            remaining = self._remaining()
-            if remaining <= 0:
-                self._give_up(waiting_for, outcome, error)
-            pause = self.options.poll_interval
-            if error is not None and getattr(error, "retry_after", None):
-                pause = max(pause, error.retry_after)
-            self.clock.sleep(min(pause, remaining))
+        """Read every poll_interval until ``done``; the last read is at the deadline."""
+        poll = poll_until(self.clock, self.deadline, self.options.poll_interval, self._read, done)
+        if not poll.done:
+            self._give_up(waiting_for, outcome, poll.error)
         if self.sync_status == SYNC_FAILED:
             self._fail("The Autopilot sync finished with status 'failed'. Check the Windows Autopilot "
                        "devices page in Intune for details.", outcome)
-
-    def _poll_once(self, done):
-        """False when done; None when not yet; the read's error when it failed transiently."""
-        try:
-            settings = self._read()
-        except AutopilotError as exc:
-            if not transient(exc):
-                raise
-            return exc
-        return False if done(settings) else None
 
     def _give_up(self, waiting_for, outcome, error=None):
         if error is not None:

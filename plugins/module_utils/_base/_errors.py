@@ -108,3 +108,18 @@ class MissingLibraryError(AutopilotError):
         super(MissingLibraryError, self).__init__(
             "Failed to import the required Python library (%s)." % library, library=library)
         self.library = library
+
+
+def answer_lost(exc):
+    """True if a failed write (the sync request, a device change) may have been acted on: a 5xx, an answer that is not
+    Graph's JSON (cut off, or a proxy's page), a reset or a timeout after sending."""
+    if isinstance(exc, TransportError):
+        return exc.sent
+    return isinstance(exc, GraphError) and ((exc.status or 0) >= 500 or exc.code == "NonJsonResponse")
+
+
+def transient(exc):
+    """A read failure worth another read while waiting: throttling, 5xx, a network failure."""
+    if isinstance(exc, TransportError):
+        return True
+    return isinstance(exc, GraphError) and (exc.status in (429,) or (exc.status or 0) >= 500)

@@ -11,6 +11,8 @@ __metaclass__ = type
 import json
 import re
 
+from urllib.parse import quote, urlencode, urlsplit
+
 from ansible_collections.intune.autopilot.plugins.module_utils._base._errors import GraphError, scrub
 from ansible_collections.intune.autopilot.plugins.module_utils._client._clock import GraphClock
 from ansible_collections.intune.autopilot.plugins.module_utils._client._retry import retry_after_seconds
@@ -22,18 +24,34 @@ API_VERSION = "beta"  # windowsAutopilotSettings exists only under /beta
 FORBIDDEN_HINT = ("The app lacks permission. Grant it the Microsoft Graph application permission "
                   "DeviceManagementServiceConfig.ReadWrite.All and give admin consent in the tenant")
 
+# Defaults; a call passes its own ``hints`` where it knows better (what a 404 means for it,
+# which permission it needs).
 _STATUS_HINTS = {
     401: "Graph rejected the access token. Check that it was issued for Microsoft Graph in this cloud "
          "and tenant",
     403: FORBIDDEN_HINT,
-    404: "Graph found no Autopilot settings. The tenant probably has no active Intune license, or "
-         "graph_endpoint points to the wrong service",
+    404: "Graph found nothing at this address. Check that graph_endpoint points to Microsoft Graph",
     429: "Graph kept throttling the request. Try again later, or raise max_retries",
 }
+
+# OData query option names keep their "$"; quotes and parentheses of a $filter stay readable.
+_QUERY_SAFE = "$,'()"
 
 # A 401 for a token given in access_token, which cannot be refreshed here.
 _GIVEN_TOKEN_REJECTED = ("Graph rejected the given access_token (expired, or not issued for Microsoft Graph). "
                          "Obtain a new token and pass it in access_token")
+
+
+def _origin(url):
+    """(scheme, host:port) of a URL, lower case, the default port made explicit."""
+    try:
+        parts = urlsplit(str(url))
+        port = parts.port or (443 if parts.scheme.lower() == "https" else None)
+    except ValueError:
+        return None, None
+    if parts.scheme.lower() != "https" or not parts.hostname:
+        return None, None
+    return "https", "%s:%s" % (parts.hostname.lower(), port)
 
 
 class GraphResponse:
@@ -89,8 +107,12 @@ class GraphClient:
         """The current access token's claims, unverified; None before the first call or if unreadable."""
         return unverified_claims(self._token)
 
-    def url(self, path):
-        return "%s/%s/%s" % (self._settings.graph_endpoint, API_VERSION, path.lstrip("/"))
+    def url(self, path, params=None):
+        url = "%s/%s/%s" % (self._settings.graph_endpoint, API_VERSION, path.lstrip("/"))
+        if params:
+            # Spaces as %20, not "+": OData reads a "+" in $filter literally.
+            url += "?" + urlencode(sorted(params.items()), quote_via=quote, safe=_QUERY_SAFE)
+        return url
 
     def _bearer(self, force_refresh=False):
         if self._token is None or force_refresh:
@@ -99,14 +121,30 @@ class GraphClient:
                 self._on_token(self._token)
         return "Bearer " + self._token
 
-    def call(self, method, path, body=None, retry=None, accept=()):
+    def call(self, method, path, body=None, retry=None, accept=(), hints=None, params=None):
         """Send one Graph request; return GraphResponse or raise GraphError.
 
         ``accept`` lists non-2xx statuses the caller treats as outcomes (the
         sync's 409/429) and that are returned instead of raised. ``retry``
         overrides the transport's retry policy (see the sync module).
+        ``hints`` ({status: text}) replace the default advice of an error
+        message for this call; ``params`` are query options such as $filter.
         """
-        url = self.url(path)
+        return self._call(method, self.url(path, params), body, retry, accept, hints)
+
+    def follow(self, link, hints=None):
+        """GET an absolute ``@odata.nextLink``; only on graph_endpoint's own host, so the token
+        never goes anywhere else (a rewritten or forged link is refused before sending)."""
+        if _origin(link) != _origin(self._settings.graph_endpoint):
+            raise GraphError(
+                "Microsoft Graph's @odata.nextLink points to %s, not to graph_endpoint's host %s; the "
+                "access token is sent nowhere else, so the listing stopped. A proxy may have rewritten "
+                "the answer: check HTTPS_PROXY/NO_PROXY and graph_endpoint."
+                % (_origin(link)[1] or "an address that is not an https URL",
+                   _origin(self._settings.graph_endpoint)[1]), code="ForeignNextLink")
+        return self._call("GET", link, None, None, (), hints)
+
+    def _call(self, method, url, body, retry, accept, hints):
         headers = {"Accept": "application/json"}
         kwargs = {"retry": retry}
         if body is not None:
@@ -126,7 +164,7 @@ class GraphClient:
             raise self._not_json(response, exc)
         if 200 <= response.status_code < 300 or response.status_code in accept:
             return GraphResponse(response.status_code, payload, response.headers)
-        raise self._error(response, payload)
+        raise self._error(response, payload, hints or {})
 
     def _send(self, method, url, headers, kwargs):
         response = self._transport.request(method, url, headers=headers, **kwargs)
@@ -169,14 +207,14 @@ class GraphClient:
                 "cloud that graph_endpoint belongs to"
                 % (cloud.graph_endpoint, cloud.name, self._settings.graph_endpoint))
 
-    def _error(self, response, payload):
+    def _error(self, response, payload, hints):
         error = (payload or {}).get("error") if isinstance(payload, dict) else None
         error = error if isinstance(error, dict) else {}
         code = error.get("code")
         graph_message = scrub(error.get("message"), self._settings.secrets)
         status = response.status_code
         hint = (_GIVEN_TOKEN_REJECTED if status == 401 and not self._tokens.refreshable
-                else _STATUS_HINTS.get(status))
+                else hints.get(status) or _STATUS_HINTS.get(status))
         if status == 401 and self._tokens.refreshable and "audience" in (graph_message or "").lower():
             hint = self._audience_hint()
         if hint is None and status >= 500:

@@ -10,7 +10,7 @@ from ansible_collections.intune.autopilot.plugins.module_utils._autopilot._model
     AutopilotSettings,
     format_timestamp,
     parse_timestamp,
-    MalformedSettings,
+    MalformedProperty,
     TriggeredSync,
     predict_outcome,
     throttle_ends_at,
@@ -144,7 +144,7 @@ def test_from_graph_nulls():
 
 
 def test_from_graph_empty_object_names_the_first_missing_property():
-    with pytest.raises(MalformedSettings, match="lastSyncDateTime is missing"):
+    with pytest.raises(MalformedProperty, match="lastSyncDateTime is missing"):
         AutopilotSettings.from_graph({})
 
 
@@ -310,7 +310,7 @@ GOOD = {"id": "x", "lastSyncDateTime": "2026-11-23T09:15:02Z",
 ])
 def test_malformed_values_name_the_property_and_the_value(name, value, words):
     body = dict(GOOD, **{name: value})
-    with pytest.raises(MalformedSettings) as info:
+    with pytest.raises(MalformedProperty) as info:
         AutopilotSettings.from_graph(body)
     assert words in str(info.value)
     assert info.value.name == name
@@ -320,7 +320,7 @@ def test_malformed_values_name_the_property_and_the_value(name, value, words):
 def test_missing_properties_are_named(name):
     body = dict(GOOD)
     del body[name]
-    with pytest.raises(MalformedSettings) as info:
+    with pytest.raises(MalformedProperty) as info:
         AutopilotSettings.from_graph(body)
     assert str(info.value) == "%s is missing" % name
 

@@ -2,27 +2,9 @@
 
 import pytest
 
-from ansible_collections.intune.autopilot.plugins.module_utils._auth._providers import StaticTokenProvider
-from ansible_collections.intune.autopilot.plugins.module_utils._base._settings import build_connection_settings
 from ansible_collections.intune.autopilot.plugins.module_utils._base._errors import GraphError
-from ansible_collections.intune.autopilot.plugins.module_utils._client._graph import GraphClient
-from ansible_collections.intune.autopilot.plugins.module_utils._client._retry import RetryPolicy
-from ansible_collections.intune.autopilot.plugins.module_utils._client._session import Transport
 
 SETTINGS = "deviceManagement/windowsAutopilotSettings"
-
-
-@pytest.fixture
-def client_for(https_sim):
-    def build(tenant, roles=("DeviceManagementServiceConfig.ReadWrite.All",), expires_in=3600):
-        token = https_sim.mint_access_token(tenant, "unit-client", roles=roles, expires_in=expires_in)
-        settings = build_connection_settings(
-            {"access_token": token, "graph_endpoint": https_sim.url, "ca_path": https_sim.ca_path,
-             "validate_certs": True, "timeout": 5, "max_retries": 1}, environ={})
-        transport = Transport(verify=settings.verify, timeout=5, retry=RetryPolicy(max_retries=1),
-                              sleep=lambda s: None)
-        return GraphClient(settings, transport, StaticTokenProvider(token))
-    return build
 
 
 def test_get_returns_graph_json(https_sim, sim_tenant, client_for):
@@ -51,7 +33,44 @@ def test_graph_errors_carry_code_and_ids(https_sim, client_for):
     assert details["request_id"] == https_sim.log(tenant=tenant)[-1]["request_id"]
     assert details["client_request_id"] == https_sim.log(tenant=tenant)[-1]["client_request_id"]
     assert details["date"]
-    assert "Intune license" in error.value.message
+
+
+def test_a_call_passes_its_own_hints_over_the_default_advice(https_sim, sim_tenant, client_for):
+    client = client_for(sim_tenant)
+    with pytest.raises(GraphError) as default:
+        client.get(SETTINGS + "/nothing-here")
+    assert "graph_endpoint points to Microsoft Graph" in default.value.message
+    with pytest.raises(GraphError) as hinted:
+        client.get(SETTINGS + "/nothing-here", hints={404: "No such thing here"})
+    assert "No such thing here." in hinted.value.message
+    assert "graph_endpoint" not in hinted.value.message
+
+
+def test_query_options_are_percent_encoded_with_odata_punctuation_kept(https_sim, client_for):
+    client = client_for(https_sim.add_tenant())
+    url = client.url("x", {"$filter": "contains(serialNumber,'A B+C&D')", "$top": 5})
+    assert url.endswith("/beta/x?$filter=contains(serialNumber,'A%20B%2BC%26D')&$top=5")
+
+
+@pytest.mark.parametrize("link", [
+    "https://other.invalid/beta/deviceManagement/windowsAutopilotDeviceIdentities",
+    "http://{host}/beta/deviceManagement/windowsAutopilotDeviceIdentities",  # not https
+    "https://{hostname}:1/beta/deviceManagement/windowsAutopilotDeviceIdentities",  # another port
+    "/beta/deviceManagement/windowsAutopilotDeviceIdentities",
+])
+def test_follow_sends_the_token_to_graph_endpoints_host_only(https_sim, sim_tenant, client_for, link):
+    client = client_for(sim_tenant)
+    host = https_sim.url.split("/")[2]
+    with pytest.raises(GraphError) as error:
+        client.follow(link.format(host=host, hostname=host.rsplit(":", 1)[0]))
+    assert error.value.code == "ForeignNextLink"
+    assert https_sim.log(tenant=sim_tenant) == []  # nothing was sent
+
+
+def test_follow_gets_an_absolute_link_on_the_same_host(https_sim, sim_tenant, client_for):
+    client = client_for(sim_tenant)
+    response = client.follow(https_sim.url + "/beta/" + SETTINGS)
+    assert response.body["id"] == https_sim.get_settings(sim_tenant)["id"]
 
 
 def test_missing_permission_names_it(https_sim, sim_tenant, client_for):

@@ -1,0 +1,45 @@
+# -*- coding: utf-8 -*-
+# Copyright: intune.autopilot contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# FOR INTERNAL COLLECTION USE ONLY: the interfaces may change in any release.
+"""Waiting until Graph shows something: read every poll_interval within one deadline."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.intune.autopilot.plugins.module_utils._base._errors import AutopilotError, transient
+
+
+class Poll:
+    """How a wait ended: ``done``, the last ``value`` read, and the last transient ``error`` if the
+    last read failed (throttled, 5xx, network)."""
+
+    def __init__(self, done, value=None, error=None):
+        self.done = done
+        self.value = value
+        self.error = error
+
+
+def poll_until(clock, deadline, interval, read, done):
+    """``read()`` now and then every ``interval`` seconds until ``done(value)``; the last read is at
+    ``deadline`` (monotonic). A transient read failure is no news: the next read waits for its
+    Retry-After when longer than ``interval``, never past the deadline. Other errors are raised."""
+    value = None
+    while True:
+        error = None
+        try:
+            value = read()
+        except AutopilotError as exc:
+            if not transient(exc):
+                raise
+            error = exc
+        if error is None and done(value):
+            return Poll(True, value)
+        remaining = deadline - clock.monotonic()
+        if remaining <= 0:
+            return Poll(False, value, error)
+        pause = interval
+        if error is not None and getattr(error, "retry_after", None):
+            pause = max(pause, error.retry_after)
+        clock.sleep(min(pause, remaining))
