@@ -41,6 +41,10 @@ from ansible_collections.intune.autopilot.plugins.module_utils._client._retry im
 # whole seconds, so Graph's "now" is known to about a second.
 THROTTLE_MARGIN = 2.0
 
+# The last read of a wait starts this long before the deadline, so that it can end
+# inside it: no request may run past the deadline (its timeout is cut to the time left).
+LAST_READ_SECONDS = 1.0
+
 IN_PROGRESS_MESSAGE = "An Autopilot sync is already in progress."
 
 
@@ -123,16 +127,17 @@ class SyncWorkflow:
         return self.deadline - self.clock.monotonic()
 
     def _poll_until(self, done, waiting_for, outcome):
-        """Read every poll_interval until ``done``; the last read is at the deadline.
+        """Read every poll_interval until ``done``; the last read starts LAST_READ_SECONDS before
+        the deadline.
 
         A throttled or failed read is no news: the next read waits for its
-        Retry-After when longer than poll_interval, but never past the deadline.
+        Retry-After when longer than poll_interval, but never past the last read.
         """
         while True:
             error = self._poll_once(done)
             if error is False:
                 break
-            remaining = self._remaining()
+            remaining = self._remaining() - LAST_READ_SECONDS
             if remaining <= 0:
                 self._give_up(waiting_for, outcome, error)
             pause = self.options.poll_interval
