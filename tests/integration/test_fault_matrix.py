@@ -237,6 +237,13 @@ MATRIX = [
         setup="graph-at:wrong_host_url", words=("TLS verification", "mismatch"), also=GRAPH_TOKEN_OK),
     Row("tls-untrusted-login-host", "settings", (), "discovery", (), ok=False, setup="login-at:untrusted_url",
         words=("TLS verification", "certificate verify failed", "ca_path"), also={"token": (), "settings": ()}),
+    # -- DNS: Graph's host name does not resolve: nothing was sent, so nothing is ambiguous ---------
+    Row("dns-failure", "settings", (), "settings", (), ok=False, setup="unresolvable-graph", conn={"max_retries": 1},
+        words=("Could not resolve host graph.invalid", "2 attempt(s)", "graph_endpoint", "DNS"),
+        error={"host": "graph.invalid", "attempts": 2}, also=GRAPH_TOKEN_OK),
+    Row("dns-failure", "sync", (), "sync", (), ok=False, setup="unresolvable-graph", conn={"max_retries": 1},
+        words=("Could not resolve host graph.invalid", "2 attempt(s)", "graph_endpoint", "DNS"),
+        error={"host": "graph.invalid", "attempts": 2}, also=GRAPH_TOKEN_OK),
 ]
 
 
@@ -259,6 +266,8 @@ def prepare(row, tenant):
         connection["graph_endpoint"] = getattr(sim, row.setup.split(":")[1])
     elif row.setup and row.setup.startswith("login-at:"):
         connection["authority_host"] = getattr(sim, row.setup.split(":")[1])
+    elif row.setup == "unresolvable-graph":
+        connection["graph_endpoint"] = "https://graph.invalid"  # RFC 6761: never resolves
     for spec in row.faults:
         sim.add_fault(tenant=tenant.tenant_id, **spec)
     return connection
@@ -278,6 +287,10 @@ def check_row_specifics(row, tenant, result, watched):
         assert tenant.sim.syncs_started(tenant.tenant_id) == 1
     elif row.setup == "no-sync-started":
         assert tenant.sim.syncs_started(tenant.tenant_id) == 0
+    elif row.setup == "unresolvable-graph":
+        # A request that never left is not a lost answer: no "could not tell whether ... started".
+        assert "could not tell" not in result["msg"].lower(), result["msg"]
+        assert result.get("changed") is False, result
 
 
 @pytest.mark.parametrize("row", MATRIX, ids=[row.id for row in MATRIX])
