@@ -115,7 +115,8 @@ options:
         more minutes.
       - Entries are files readable only by the user running the module (mode 0600 in a 0700
         directory), one per tenant, client, cloud, auth method and credential; a token is
-        never used with other credentials.
+        never used with other credentials, nor when its C(tid) names another tenant than
+        O(tenant_id).
       - If not set, the environment variable E(INTUNE_AUTOPILOT_TOKEN_CACHE) is used.
       - Off by default. Not used with O(access_token).
     type: bool
@@ -127,6 +128,9 @@ options:
         access tokens only with O(token_cache).
       - If not set, the environment variable E(INTUNE_AUTOPILOT_CACHE_PATH) is used, else
         C(intune.autopilot) under E(XDG_CACHE_HOME) or C(~/.cache).
+      - The directory must belong to the user running the module, and every parent of it to
+        that user or root, none writable by group or others (a root-owned sticky directory such
+        as C(/tmp) excepted); otherwise nothing is read from or written to the cache.
       - Failing to write the cache never fails a task.
     type: path
 requirements:

@@ -20,9 +20,9 @@ description:
     change; O(if_in_progress) and O(if_throttled) choose to skip, wait or fail instead.
   - Idempotent for scheduled runs; O(skip_if_synced_within) skips the request altogether when the
     last sync is recent.
-  - All waiting of one task (O(wait), the V(wait) choices, and every retry and honoured
-    C(Retry-After)) is bounded by O(wait_timeout); the task ends within O(wait_timeout) plus one
-    request O(timeout).
+  - All waiting of one task (O(wait), the V(wait) choices, every retry and honoured
+    C(Retry-After), and every request, token requests included) is bounded by O(wait_timeout);
+    the task ends within O(wait_timeout).
   - The sync request is never blindly repeated. When its answer is lost (a 5xx, a connection reset or
     read timeout after sending, an answer that is not Graph's JSON) the task reads the settings. A
     C(lastManualSyncTriggerDateTime) at or after the moment the first request was sent, on Graph's
@@ -105,6 +105,8 @@ options:
       - The most seconds one task spends waiting, in all its waits, retries and honoured
         C(Retry-After) together. Past it the task fails and names the last sync status seen, or the
         last failed read.
+      - Every HTTP request of the task (token requests and the new token after a 401 included)
+        gets at most the time left of it as its O(timeout), and none is sent once it has run out.
     type: int
     default: 900
   poll_interval:

@@ -281,6 +281,13 @@ MATRIX = [
         opts={"serial_number": "FAULT1", "state": "absent"},
         words=("403", "DeviceManagementServiceConfig.ReadWrite.All", "admin consent"),
         error={"status": 403, "code": "Forbidden"}, ids=True, also={"devices": (200,)}),
+    # -- DNS: Graph's host name does not resolve: nothing was sent, so nothing is ambiguous ---------
+    Row("dns-failure", "settings", (), "settings", (), ok=False, setup="unresolvable-graph", conn={"max_retries": 1},
+        words=("Could not resolve host graph.invalid", "2 attempt(s)", "graph_endpoint", "DNS"),
+        error={"host": "graph.invalid", "attempts": 2}, also=GRAPH_TOKEN_OK),
+    Row("dns-failure", "sync", (), "sync", (), ok=False, setup="unresolvable-graph", conn={"max_retries": 1},
+        words=("Could not resolve host graph.invalid", "2 attempt(s)", "graph_endpoint", "DNS"),
+        error={"host": "graph.invalid", "attempts": 2}, also=GRAPH_TOKEN_OK),
 ]
 
 
@@ -308,6 +315,8 @@ def prepare(row, tenant):
         connection["client_id"] = sim.add_app(tenant.tenant_id, secret=secret,
                                               roles=["DeviceManagementServiceConfig.Read.All"])
         connection["client_secret"] = secret
+    elif row.setup == "unresolvable-graph":
+        connection["graph_endpoint"] = "https://graph.invalid"  # RFC 6761: never resolves
     if row.module.startswith("device"):
         sim.add_devices(tenant.tenant_id, [{"serialNumber": serial} for serial in DEVICES])
     for spec in row.faults:
@@ -334,6 +343,10 @@ def check_row_specifics(row, tenant, result, watched):
     elif row.setup == "device-tagged":
         assert {d["serialNumber"]: d["groupTag"] for d in tenant.sim.devices(tenant.tenant_id)}["FAULT1"] == "HR"
         assert result["device"]["group_tag"] == "HR"
+    elif row.setup == "unresolvable-graph":
+        # A request that never left is not a lost answer: no "could not tell whether ... started".
+        assert "could not tell" not in result["msg"].lower(), result["msg"]
+        assert result.get("changed") is False, result
     if row.module == "device_info" and row.ok:
         assert [d["serial_number"] for d in result["devices"]] == list(DEVICES)
 

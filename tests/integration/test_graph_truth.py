@@ -11,6 +11,7 @@ for the issue note.
 """
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -234,6 +235,32 @@ def test_throttled_reads_during_a_wait_end_within_wait_timeout(make_tenant, run_
         assert result["autopilot_settings"]["sync_status"] == "unknown"  # the last settings seen (before)
     else:
         assert (result["outcome"], result["changed"]) == ("in_progress", False)
+
+
+def test_a_token_refresh_during_a_wait_ends_within_wait_timeout(make_tenant, run_playbook):
+    """A read during the wait gets 401, and the token endpoint has become slow: the refresh's token
+    request gets only the time left (not ``timeout``), so the task still ends at wait_timeout."""
+    tenant = make_tenant(sync_seconds=120)
+    tenant.sim.add_fault("expired_token", tenant=tenant.tenant_id, endpoint="settings", method="GET", skip=1,
+                         count=-1)
+    tenant.sim.add_fault("slow", tenant=tenant.tenant_id, endpoint="token", skip=1, count=-1, delay=40)
+    wait_timeout = 6
+    run = run_playbook([sync_task(wait=True, wait_timeout=wait_timeout, poll_interval=1)],
+                       module_defaults=tenant.connection)  # timeout: 30, the default
+    ended = time.time()
+
+    failed = run.result("sync")
+    result = failed["result"]
+    record("deadline", "token-refresh", seconds=round(run.elapsed, 1), outcome=result.get("outcome"))
+    # From the task's first request to the end of the whole run (ansible-playbook's teardown
+    # included): far below the 30 s of one token request with the default timeout.
+    started = log_seconds(tenant.log()[0])
+    assert ended - started < wait_timeout + 10, ended - started
+    assert failed["status"] == "failed"
+    assert "Gave up after wait_timeout=6s" in result["msg"], result["msg"]
+    assert "the time left of wait_timeout" in result["msg"]
+    assert (result["outcome"], result["changed"]) == ("triggered", True)
+    assert [e["status"] for e in tenant.log("settings")] == [200, 401]
 
 
 def test_a_failure_after_the_trigger_still_says_triggered(make_tenant, run_playbook):

@@ -187,6 +187,36 @@ def test_no_secret_in_any_output(tenant, run_playbook, tmp_path, kind, door):
     assert leaks == []
 
 
+# -- ~/.netrc: a build host's ``default`` entry matches every host -------------------------------------
+
+NETRC_PASSWORD = "netrc-password-of-the-build-host"
+# One working credential per auth_method.
+EVERY_AUTH_METHOD = [client_secret, certificate_pfx_with_password, workload_identity, managed_identity,
+                     access_token]
+
+
+@pytest.mark.parametrize("kind", EVERY_AUTH_METHOD, ids=[k.__name__ for k in EVERY_AUTH_METHOD])
+def test_a_netrc_default_entry_is_never_sent(tenant, run_playbook, tmp_path, kind):
+    """requests sends ~/.netrc's entry on any request without an auth= of its own, over the bearer
+    token: the simulator logs the scheme of every Authorization header it got."""
+    connection, env, _secrets, _succeeds = kind(tenant, tmp_path)
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".netrc").write_text("default login build-user password %s\n" % NETRC_PASSWORD)
+    (home / ".netrc").chmod(0o600)
+    tasks = [{"name": "read", SETTINGS: {}}, {"name": "sync", SYNC: {}}]
+    run = run_playbook(tasks, module_defaults=connection, env=dict(env, HOME=str(home)))
+
+    assert run.rc == 0, run.stdout[-3000:]
+    log = tenant.log()
+    assert {e["endpoint"] for e in log} >= {"settings", "sync"}
+    assert [e["auth_scheme"] for e in log if e["auth_scheme"] == "Basic"] == [], log
+    assert {e["auth_scheme"] for e in log if e["endpoint"] in ("settings", "sync")} == {"Bearer"}
+    token_requests = [e for e in log if e["endpoint"] in ("discovery", "token", "msi")]
+    assert token_requests or kind is access_token  # the token requests were looked at too
+    assert NETRC_PASSWORD not in run.stdout + run.stderr
+
+
 def test_every_secret_option_is_no_log():
     from ansible_collections.intune.autopilot.plugins.module_utils._base._options import (
         connection_argument_spec,

@@ -217,7 +217,14 @@ class Handler(BaseHTTPRequestHandler):
             "client_request_id": call.client_request_id, "request_id": call.request_id,
             "fault": call.fault.kind if call.fault else None,
             "connection_id": self.connection_id,
+            "auth_scheme": _auth_scheme(call.headers),
         })
+
+
+def _auth_scheme(headers):
+    """The scheme of the Authorization header ("Bearer", "Basic"), never its value; None without one."""
+    header = (headers.get("Authorization") or "").strip()
+    return header.split(None, 1)[0] if header else None
 
 
 class Listener(ThreadingHTTPServer):

@@ -6,8 +6,9 @@
 
 Entries are files readable by their owner only (0600 in a 0700 directory),
 written atomically. An entry that another user owns, or that others could
-have written, is ignored: a cache must never let a local attacker steer
-where credentials are sent. Failing to cache never fails a task.
+have written or replaced (through its directory or any parent of it), is
+ignored: a cache must never let a local attacker steer where credentials are
+sent. Failing to cache never fails a task.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -20,6 +21,31 @@ import os
 import stat
 import tempfile
 import time
+
+# A temporary file of a write that was interrupted (killed task, full disk) is
+# removed by a later write once it is this old: no write takes that long.
+LEFTOVER_AGE = 60.0
+_TEMP_PREFIX = ".tmp-"
+
+
+def _ancestors(path):
+    """``path`` and every directory above it, up to the root."""
+    path = os.path.abspath(path)
+    while True:
+        yield path
+        parent = os.path.dirname(path)
+        if parent == path:
+            return
+        path = parent
+
+
+def _safe_directory(info, ours):
+    """A directory that only we (``ours``), or we and root, can change. A root-owned sticky
+    directory such as /tmp may be writable by all: nobody can replace what another put there."""
+    owners = (os.geteuid(),) if ours else (os.geteuid(), 0)
+    shared = bool(info.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
+    sticky_root = bool(info.st_mode & stat.S_ISVTX) and info.st_uid == 0
+    return stat.S_ISDIR(info.st_mode) and info.st_uid in owners and (not shared or sticky_root)
 
 
 def cache_key(*parts):
@@ -42,11 +68,22 @@ class DiskCache:
         private = not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH | stat.S_IRGRP | stat.S_IROTH)
         return owned and private and stat.S_ISREG(info.st_mode)
 
+    def _trusted_tree(self, directory):
+        """True when nobody else can have written or replaced anything under ``directory``: it and
+        the cache root are ours and private to writes, every parent is ours or root's (checked both
+        along the path as given and along its real path, so a symlink changes nothing)."""
+        ours = {os.path.realpath(directory), os.path.realpath(self.path)}
+        paths = set(_ancestors(directory)) | set(_ancestors(os.path.realpath(directory)))
+        return all(_safe_directory(os.stat(path), os.path.realpath(path) in ours) for path in paths)
+
     def read(self, kind, key, max_age=None):
         """The entry as parsed JSON, or None when missing, stale, untrusted or corrupt."""
         path = self._file(kind, key)
         try:
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            if not self._trusted_tree(os.path.dirname(path)):
+                return None
+            # O_NONBLOCK: a FIFO planted as an entry must not hang the task (fstat refuses it next).
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
         except OSError:
             return None
         try:
@@ -71,9 +108,10 @@ class DiskCache:
             for path in (self.path, directory):  # both private, not only the leaf
                 if not os.path.isdir(path):
                     os.makedirs(path, mode=0o700, exist_ok=True)
-            if not self._trusted_dir(directory):
+            if not self._trusted_tree(directory):
                 return False
-            fd, temp = tempfile.mkstemp(dir=directory, prefix=".tmp-")  # created 0600
+            _remove_leftovers(directory)
+            fd, temp = tempfile.mkstemp(dir=directory, prefix=_TEMP_PREFIX)  # created 0600
             try:
                 with os.fdopen(fd, "w") as handle:
                     json.dump(value, handle)
@@ -85,14 +123,23 @@ class DiskCache:
         except (OSError, ValueError, TypeError):
             return False
 
-    @staticmethod
-    def _trusted_dir(directory):
-        info = os.lstat(directory)
-        return (stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid()
-                and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
-
     def delete(self, kind, key):
         try:
             os.unlink(self._file(kind, key))
         except OSError:
             pass
+
+
+def _remove_leftovers(directory, now=None):
+    """Remove the temporary files of interrupted writes (ours, older than LEFTOVER_AGE)."""
+    now = time.time() if now is None else now
+    for name in os.listdir(directory):
+        if not name.startswith(_TEMP_PREFIX):
+            continue
+        path = os.path.join(directory, name)
+        try:
+            info = os.lstat(path)
+            if info.st_uid == os.geteuid() and now - info.st_mtime > LEFTOVER_AGE:
+                os.unlink(path)
+        except OSError:
+            pass  # another task removed it first

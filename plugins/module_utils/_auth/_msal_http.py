@@ -25,6 +25,7 @@ except ImportError:  # reported by the module base with missing_required_lib
 
 from ansible_collections.intune.autopilot.plugins.module_utils._auth._file_store import cache_key
 from ansible_collections.intune.autopilot.plugins.module_utils._base._formats import url_host
+from ansible_collections.intune.autopilot.plugins.module_utils._client._request_auth import NO_AUTH
 
 DISCOVERY_SUFFIX = "/.well-known/openid-configuration"
 DISCOVERY_MAX_AGE = 24 * 3600
@@ -76,12 +77,14 @@ class MsalHttpClient:
     def post(self, url, **kwargs):
         self.last_url = url
         self.last_response = None
+        kwargs["auth"] = NO_AUTH  # MSAL's credential is in the body: never ~/.netrc's
         self.last_response = self._transport.post(url, **kwargs)
         return self.last_response
 
     def get(self, url, **kwargs):
         self.last_url = url
         self.last_response = None
+        kwargs["auth"] = NO_AUTH  # discovery needs none; a managed identity's is its own header
         if not url.endswith(DISCOVERY_SUFFIX) or kwargs.get("params"):
             self.last_response = self._transport.get(url, **kwargs)
             return self.last_response

@@ -29,6 +29,15 @@ def tenant_from_issuer(issuer):
     return guid(parts[3]) if len(parts) > 3 else None
 
 
+def asked_tenant_id(settings):
+    """The directory GUID of the tenant the task names, or None when unknown.
+
+    ``tenant_id`` itself when it is a GUID; for a domain, the issuer of the
+    authority's cached OpenID configuration (what Entra ID resolved it to).
+    """
+    return guid(settings.tenant_id) or _issuer_tenant(settings)
+
+
 def resolved_tenant_id(settings, claims):
     """The directory GUID that Entra ID resolved for this task, or None when unknown.
 
@@ -36,9 +45,11 @@ def resolved_tenant_id(settings, claims):
     use the authority (a domain name resolves to its GUID there), else the
     token's ``tid`` claim (given access_token, managed identity).
     """
+    return _issuer_tenant(settings) or guid((claims or {}).get("tid"))
+
+
+def _issuer_tenant(settings):
     if settings.auth_method in _AUTHORITY_METHODS and settings.tenant_id and settings.cache_path:
         document = cached_discovery(DiskCache(settings.cache_path), settings.authority)
-        tenant = tenant_from_issuer((document or {}).get("issuer"))
-        if tenant:
-            return tenant
-    return guid((claims or {}).get("tid"))
+        return tenant_from_issuer((document or {}).get("issuer"))
+    return None

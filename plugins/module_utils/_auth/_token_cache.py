@@ -7,7 +7,9 @@
 A task that finds a valid token skips MSAL and the token request entirely.
 Entries are private files (see DiskCache), one per tenant, client, cloud,
 auth method and credential: a token is never handed to a task that uses
-other credentials, even for the same app.
+other credentials, even for the same app. Each entry holds its own key, so a
+file copied or renamed onto another entry's name is not believed, and a token
+whose ``tid`` names another tenant than the task asked for is never used.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -17,8 +19,10 @@ __metaclass__ = type
 import os
 import time
 
+from ansible_collections.intune.autopilot.plugins.module_utils._auth._claims import unverified_claims
 from ansible_collections.intune.autopilot.plugins.module_utils._auth._providers import AccessToken
 from ansible_collections.intune.autopilot.plugins.module_utils._auth._file_store import cache_key
+from ansible_collections.intune.autopilot.plugins.module_utils._base._formats import guid
 
 TOKEN_KIND = "tokens"
 
@@ -64,16 +68,18 @@ class CachedTokenProvider:
     """Puts the on-disk cache in front of a token provider.
 
     The provider is built by ``build_provider`` only on a cache miss, so a
-    hit never imports MSAL.
+    hit never imports MSAL. ``asked_tenant`` gives the GUID of the tenant the
+    task names (None when unknown): a cached token for another one is a miss.
     """
 
     refreshable = True
 
-    def __init__(self, build_provider, cache, key, now=time.time):
+    def __init__(self, build_provider, cache, key, asked_tenant=lambda: None, now=time.time):
         self._build_provider = build_provider
         self._provider = None
         self._cache = cache
         self._key = key
+        self._asked_tenant = asked_tenant
         self._now = now
         # True while the token in use came from the disk: it may carry roles
         # from before a permission change, so a 403 is worth one fresh token.
@@ -84,7 +90,7 @@ class CachedTokenProvider:
             self._cache.delete(TOKEN_KIND, self._key)
         else:
             entry = self._cache.read(TOKEN_KIND, self._key)
-            if _usable(entry, self._now()):
+            if self._usable(entry):
                 self.stale_roles_possible = True
                 return AccessToken(entry["access_token"], entry["expires_on"])
         self.stale_roles_possible = False
@@ -93,11 +99,20 @@ class CachedTokenProvider:
         token = self._provider.token(force_refresh=force_refresh)
         if token.expires_on:
             self._cache.write(TOKEN_KIND, self._key,
-                              {"access_token": token.value, "expires_on": token.expires_on})
+                              {"key": self._key, "access_token": token.value, "expires_on": token.expires_on})
         return token
 
+    def _usable(self, entry):
+        return (isinstance(entry, dict) and entry.get("key") == self._key
+                and isinstance(entry.get("access_token"), str)
+                and isinstance(entry.get("expires_on"), (int, float))
+                and entry["expires_on"] - self._now() > MIN_REMAINING_LIFETIME
+                and self._for_asked_tenant(entry["access_token"]))
 
-def _usable(entry, now):
-    return (isinstance(entry, dict) and isinstance(entry.get("access_token"), str)
-            and isinstance(entry.get("expires_on"), (int, float))
-            and entry["expires_on"] - now > MIN_REMAINING_LIFETIME)
+    def _for_asked_tenant(self, token):
+        """False only when both the token's ``tid`` and the tenant asked for are known and differ."""
+        tenant = guid((unverified_claims(token) or {}).get("tid"))
+        if tenant is None:
+            return True
+        asked = self._asked_tenant()
+        return asked is None or asked == tenant

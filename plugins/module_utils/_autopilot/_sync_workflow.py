@@ -110,7 +110,8 @@ class SyncWorkflow:
         return self.deadline - self.clock.monotonic()
 
     def _poll_until(self, done, waiting_for, outcome):
-        """Read every poll_interval until ``done``; the last read is at the deadline."""
+        """Read every poll_interval until ``done``; the last read starts shortly
+        before the deadline (see _waiting.LAST_READ_SECONDS)."""
         poll = poll_until(self.clock, self.deadline, self.options.poll_interval, self._read, done)
         if not poll.done:
             self._give_up(waiting_for, outcome, poll.error)

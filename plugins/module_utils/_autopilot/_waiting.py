@@ -10,6 +10,10 @@ __metaclass__ = type
 
 from ansible_collections.intune.autopilot.plugins.module_utils._base._errors import AutopilotError, transient
 
+# The last read of a wait starts this long before the deadline, so that it can end
+# inside it: no request may run past the deadline (its timeout is cut to the time left).
+LAST_READ_SECONDS = 1.0
+
 
 class Poll:
     """How a wait ended: ``done``, the last ``value`` read, and the last transient ``error`` if the
@@ -22,9 +26,10 @@ class Poll:
 
 
 def poll_until(clock, deadline, interval, read, done):
-    """``read()`` now and then every ``interval`` seconds until ``done(value)``; the last read is at
-    ``deadline`` (monotonic). A transient read failure is no news: the next read waits for its
-    Retry-After when longer than ``interval``, never past the deadline. Other errors are raised."""
+    """``read()`` now and then every ``interval`` seconds until ``done(value)``; the last read starts
+    LAST_READ_SECONDS before ``deadline`` (monotonic). A transient read failure is no news: the next
+    read waits for its Retry-After when longer than ``interval``, never past the last read. Other
+    errors are raised."""
     value = None
     while True:
         error = None
@@ -36,7 +41,7 @@ def poll_until(clock, deadline, interval, read, done):
             error = exc
         if error is None and done(value):
             return Poll(True, value)
-        remaining = deadline - clock.monotonic()
+        remaining = deadline - LAST_READ_SECONDS - clock.monotonic()
         if remaining <= 0:
             return Poll(False, value, error)
         pause = interval

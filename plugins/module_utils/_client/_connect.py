@@ -14,6 +14,7 @@ __metaclass__ = type
 
 from ansible_collections.intune.autopilot.plugins.module_utils._auth._file_store import DiskCache
 from ansible_collections.intune.autopilot.plugins.module_utils._auth._providers import build_token_provider
+from ansible_collections.intune.autopilot.plugins.module_utils._auth._tenant import asked_tenant_id
 from ansible_collections.intune.autopilot.plugins.module_utils._auth._token_cache import (
     CachedTokenProvider,
     token_cache_key,
@@ -51,7 +52,8 @@ def _token_provider(settings, session, environ):
         return build_token_provider(settings, session, cache)
 
     if settings.token_cache:
-        return CachedTokenProvider(build, cache, token_cache_key(settings, environ))
+        return CachedTokenProvider(build, cache, token_cache_key(settings, environ),
+                                   asked_tenant=lambda: asked_tenant_id(settings))
     return build()
 
 

@@ -15,6 +15,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from ansible_collections.intune.autopilot.plugins.module_utils._base._errors import GraphError, scrub
 from ansible_collections.intune.autopilot.plugins.module_utils._client._clock import GraphClock
+from ansible_collections.intune.autopilot.plugins.module_utils._client._request_auth import BearerAuth
 from ansible_collections.intune.autopilot.plugins.module_utils._client._retry import retry_after_seconds
 from ansible_collections.intune.autopilot.plugins.module_utils._auth._claims import unverified_claims
 from ansible_collections.intune.autopilot.plugins.module_utils._client._session import response_ids
@@ -99,7 +100,8 @@ class GraphClient:
         self.clock = clock or GraphClock()
 
     def limit_retries_to(self, deadline):
-        """No retry wait of any later request (Graph or token) may pass this monotonic moment."""
+        """No later request (Graph, token or discovery, a 401's refresh included), nor any retry
+        wait, may pass this monotonic moment: each request's timeout is cut to the time left."""
         self._transport.deadline = deadline
 
     @property
@@ -115,11 +117,12 @@ class GraphClient:
         return url
 
     def _bearer(self, force_refresh=False):
+        """The ``auth=`` of a Graph request; an object, not a header, so ~/.netrc cannot replace it."""
         if self._token is None or force_refresh:
             self._token = self._tokens.token(force_refresh=force_refresh).value
             if self._on_token:
                 self._on_token(self._token)
-        return "Bearer " + self._token
+        return BearerAuth(self._token)
 
     def call(self, method, path, body=None, retry=None, accept=(), hints=None, params=None):
         """Send one Graph request; return GraphResponse or raise GraphError.
@@ -149,13 +152,13 @@ class GraphClient:
         kwargs = {"retry": retry}
         if body is not None:
             kwargs["json"] = body
-        headers["Authorization"] = self._bearer()
+        kwargs["auth"] = self._bearer()
         response = self._send(method, url, headers, kwargs)
         if self._worth_a_new_token(response.status_code):
             # A cached token can expire or be revoked between acquisition and
             # use, or predate a permission grant: get a new one once, then let
             # a second refusal fail clearly.
-            headers["Authorization"] = self._bearer(force_refresh=True)
+            kwargs["auth"] = self._bearer(force_refresh=True)
             response = self._send(method, url, headers, kwargs)
 
         try:

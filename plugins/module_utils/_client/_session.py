@@ -6,9 +6,10 @@
 
 It adds what every exchange needs: TLS verification that an explicit
 ``ca_path`` controls even when REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE are set, a
-timeout, a fresh ``client-request-id``, and bounded retries of transient
-failures. Because MSAL is handed this session too, token requests get the
-same TLS, proxy and retry behaviour as Graph calls.
+timeout, a fresh ``client-request-id``, an explicit ``auth=`` (never
+``~/.netrc``), and bounded retries of transient failures, all inside the
+task's one deadline. Because MSAL is handed this session too, token requests
+get the same TLS, proxy, retry and deadline rules as Graph calls.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -16,6 +17,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
+import socket
 import time
 import uuid
 
@@ -23,12 +25,22 @@ try:
     import requests
     from requests.exceptions import ConnectionError as RequestsConnectionError
     from requests.exceptions import ConnectTimeout, RequestException, SSLError, Timeout
+    from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
     _SessionBase = requests.Session
+    # The connection could not be made at all, so nothing was sent.
+    _NEVER_SENT = (ConnectTimeout, NewConnectionError, ConnectTimeoutError)
 except ImportError:  # reported before any request (see _client._connect)
     _SessionBase = object
+    _NEVER_SENT = NewConnectionError = ()
+try:
+    from urllib3.exceptions import NameResolutionError
+    _LOOKUP_FAILED = (NameResolutionError,)
+except ImportError:  # urllib3 1.26: a failed lookup is a NewConnectionError from a socket.gaierror
+    _LOOKUP_FAILED = ()
 
 from ansible_collections.intune.autopilot.plugins.module_utils._base._errors import TransportError
 from ansible_collections.intune.autopilot.plugins.module_utils._base._formats import url_host
+from ansible_collections.intune.autopilot.plugins.module_utils._client._request_auth import NO_AUTH
 from ansible_collections.intune.autopilot.plugins.module_utils._client._retry import RetryPolicy, retry_after_seconds
 
 USER_AGENT = "intune.autopilot/0.1.0"
@@ -48,20 +60,38 @@ class Transport(_SessionBase):
         self.default_retry = retry or RetryPolicy()
         self.sleep = sleep
         self.monotonic = monotonic
-        # A monotonic moment no retry wait may pass (the task's wait_timeout), or None.
+        # A monotonic moment no request nor retry wait may pass (the task's wait_timeout), or None.
         self.deadline = None
         self.headers["User-Agent"] = USER_AGENT
+        # The default of every request that brings no auth= of its own: requests
+        # reads ~/.netrc only for a request that has none (see _request_auth).
+        self.auth = NO_AUTH
+
+    def rebuild_auth(self, prepared_request, response):
+        """On a redirect: drop Authorization for another host, as requests does, but never
+        add ``~/.netrc`` credentials for the new host as requests would."""
+        if "Authorization" in prepared_request.headers and self.should_strip_auth(response.request.url,
+                                                                                 prepared_request.url):
+            del prepared_request.headers["Authorization"]
 
     def _fits(self, wait):
         """True if a retry after ``wait`` seconds still starts before the deadline."""
         return self.deadline is None or self.monotonic() + wait < self.deadline
 
+    def _attempt_timeout(self, url):
+        """The user's timeout, cut to the time left before the deadline; none left: nothing is sent."""
+        if self.deadline is None:
+            return self.request_timeout
+        left = self.deadline - self.monotonic()
+        if left <= 0:
+            raise TransportError("Did not send the request to %s: the task's time (wait_timeout) has run out."
+                                 % url_host(url), host=url_host(url))
+        return min(self.request_timeout, left)
+
     def request(self, method, url, retry=None, **kwargs):
         # Passed per request because requests lets REQUESTS_CA_BUNDLE override
         # a Session-level verify; a per-request value wins over the environment.
         kwargs["verify"] = self.tls_verify
-        # MSAL passes its own timeout; ours (the user's option) is the one that counts.
-        kwargs["timeout"] = self.request_timeout
         headers = dict(kwargs.pop("headers", None) or {})
         headers.setdefault("client-request-id", str(uuid.uuid4()))
         kwargs["headers"] = headers
@@ -70,6 +100,8 @@ class Transport(_SessionBase):
         attempt = 0
         while True:
             attempt += 1
+            # MSAL passes its own timeout; ours (the user's option, within the deadline) counts.
+            kwargs["timeout"] = timeout = self._attempt_timeout(url)
             try:
                 response = super(Transport, self).request(method, url, **kwargs)
             except SSLError as exc:
@@ -77,7 +109,7 @@ class Transport(_SessionBase):
             except RequestException as exc:
                 wait = self._connection_retry_delay(policy, attempt, exc)
                 if wait is None or not self._fits(wait):
-                    raise self._connection_error(url, exc, attempt)
+                    raise self._connection_error(url, exc, attempt, timeout)
                 self.sleep(wait)
                 continue
             response.attempts = attempt
@@ -110,8 +142,14 @@ class Transport(_SessionBase):
         return TransportError("TLS verification of %s failed: %s. %s" % (url_host(url), reason, hint),
                               host=url_host(url))
 
-    def _connection_error(self, url, exc, attempts):
-        if isinstance(exc, Timeout):
+    def _connection_error(self, url, exc, attempts, timeout):
+        lookup = failed_lookup(exc)
+        if lookup is not None:
+            return _unresolved(url, lookup, attempts)
+        if isinstance(exc, Timeout) and timeout < self.request_timeout:
+            what = "no answer within %.1f seconds, the time left of wait_timeout" % timeout
+            hint = "Raise wait_timeout, or check the network path and proxy settings."
+        elif isinstance(exc, Timeout):
             what = "no answer within %s seconds" % self.request_timeout
             hint = "Raise timeout, or check the network path and proxy settings."
         else:
@@ -123,6 +161,16 @@ class Transport(_SessionBase):
         # Whether the server may have received (and acted on) the request.
         error.sent = may_have_been_sent(exc)
         return error
+
+
+def _unresolved(url, lookup, attempts):
+    """A failed name lookup: nothing was sent, so ``sent`` stays False."""
+    host, why = lookup
+    host = host or url_host(url)
+    return TransportError(
+        "Could not resolve host %s (%s, %d attempt(s)). Check the host name in graph_endpoint and "
+        "authority_host, this host's DNS, and proxy settings (HTTPS_PROXY)." % (host, why, attempts),
+        host=host, attempts=attempts)
 
 
 def response_ids(response):
@@ -149,10 +197,23 @@ def _causes(exc):
 
 
 def may_have_been_sent(exc):
-    """False only when the connection could not be made at all, so the request never left."""
-    if isinstance(exc, ConnectTimeout):
-        return False
-    return not any(type(cause).__name__ in ("NewConnectionError", "ConnectTimeoutError") for cause in _causes(exc))
+    """False only when the connection could not be made at all (no name, refused, connect
+    timeout), so the request never left."""
+    return not any(isinstance(cause, _NEVER_SENT) for cause in _causes(exc))
+
+
+def failed_lookup(exc):
+    """``(host, why)`` when the connection failed because the host name did not resolve, else None."""
+    for cause in _causes(exc):
+        lookup = cause.__cause__ or cause.__context__
+        if isinstance(cause, _LOOKUP_FAILED) or (isinstance(cause, NewConnectionError)
+                                                 and isinstance(lookup, socket.gaierror)):
+            # urllib3 2 keeps the connection as .conn, 1.26 as .pool; its host is the one looked up
+            # (a proxy's, when there is one).
+            connection = getattr(cause, "conn", None) or getattr(cause, "pool", None)
+            why = lookup.strerror if isinstance(lookup, socket.gaierror) and lookup.strerror else "no such name"
+            return getattr(connection, "host", None), why
+    return None
 
 
 _TLS_REASON = re.compile(r"certificate verify failed: (.+?)(?: \(_ssl\.c:\d+\)|'\)|\"\)|$)")

@@ -172,7 +172,7 @@ def test_409_wait_times_out_with_last_status():
                                     if_in_progress="wait", wait_timeout=35, poll_interval=10)
     assert error.message == ("Gave up after wait_timeout=35s waiting for the running sync to end; "
                              "the last sync status seen was inProgress.")
-    assert clock.sleeps == [10, 10, 10, 5]  # the last read happens at the deadline
+    assert clock.sleeps == [10, 10, 10, 4]  # the last read starts a second before the deadline
     assert sum(clock.sleeps) <= 35
     assert graph.reads == 5
     assert error.result["outcome"] == "in_progress"
@@ -336,7 +336,7 @@ def test_wait_times_out_with_last_status_in_message():
                                     wait_timeout=25, poll_interval=10)
     assert error.message == ("Gave up after wait_timeout=25s waiting for the triggered sync to finish; "
                              "the last sync status seen was inProgress.")
-    assert clock.sleeps == [10, 10, 5]  # the last read happens at the deadline
+    assert clock.sleeps == [10, 10, 4]  # the last read starts a second before the deadline
     assert error.result["changed"] is True
     assert error.result["outcome"] == "triggered"
     assert error.result["sync_status"] == "inProgress"
@@ -353,7 +353,7 @@ def test_one_deadline_bounds_all_waits():
                                     if_throttled="wait", wait=True, wait_timeout=400, poll_interval=10)
     assert sum(clock.sleeps) <= 400
     assert clock.sleeps[0] == pytest.approx(362)
-    assert clock.sleeps[1:] == [10, 10, 10, 8]
+    assert clock.sleeps[1:] == [10, 10, 10, 7]
     assert "wait_timeout=400s" in error.message
     assert error.result["changed"] is True
     assert graph.requests == 2
@@ -549,7 +549,7 @@ def test_throttled_reads_while_waiting_stay_inside_wait_timeout():
     reads = [NOT_OURS, throttled_read()]
     error, graph, clock = run_fails(answers=[(TRIGGERED, None)], reads=reads, wait=True, wait_timeout=15,
                                     poll_interval=5)
-    assert clock.sleeps == [15]  # Retry-After 60 capped by the time left; the last read at the deadline
+    assert clock.sleeps == [14]  # Retry-After 60 capped by the time left; the last read a second before
     assert graph.reads == 3
     assert graph.deadline == 5015.0
     assert error.message.startswith("Gave up after wait_timeout=15s waiting for the triggered sync to finish; "

@@ -10,7 +10,7 @@ from ansible_collections.intune.autopilot.plugins.module_utils._base._options im
 from ansible_collections.intune.autopilot.plugins.module_utils._base._settings import build_connection_settings
 from ansible_collections.intune.autopilot.plugins.module_utils._auth._file_store import DiskCache, cache_key
 from ansible_collections.intune.autopilot.plugins.module_utils._base._errors import GraphError, WorkflowError
-from ansible_collections.intune.autopilot.plugins.module_utils._auth._tenant import tenant_from_issuer
+from ansible_collections.intune.autopilot.plugins.module_utils._auth._tenant import asked_tenant_id, tenant_from_issuer
 from ansible_collections.intune.autopilot.plugins.module_utils._autopilot._permissions import honest_check_mode
 from ansible_collections.intune.autopilot.plugins.module_utils._autopilot._task import identity_result
 
@@ -81,6 +81,16 @@ def test_a_tampered_cache_entry_is_not_believed(tmp_path):
     DiskCache(str(tmp_path)).write("discovery", cache_key(url), {
         "issuer": "https://evil.example/%s/v2.0" % GUID, "token_endpoint": "https://evil.example/token"})
     assert identity_result(FakeClient(None), settings)["tenant_id"] is None
+
+
+def test_the_tenant_asked_for_is_a_guid_as_given_or_as_the_domain_resolved(tmp_path):
+    """What a cached token's tid must match: known from the options or the cached discovery only."""
+    assert asked_tenant_id(secret_settings(tmp_path, tenant=GUID.upper())) == GUID
+    domain = secret_settings(tmp_path)
+    assert asked_tenant_id(domain) is None  # not resolved yet: unknown, so nothing is refused
+    cache_discovery(domain, "https://login.example.test/%s/v2.0" % GUID)
+    assert asked_tenant_id(domain) == GUID
+    assert asked_tenant_id(settings_from(auth_method="managed_identity")) is None
 
 
 def test_an_opaque_token_leaves_everything_unknown():

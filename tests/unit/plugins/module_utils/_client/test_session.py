@@ -1,14 +1,24 @@
-"""Transport over real HTTPS to the simulator: TLS, retries, Retry-After, ids.
+"""Transport over real HTTPS to the simulator: TLS, retries, Retry-After, ids, the deadline,
+and what a connection failure means (never sent, a name that does not resolve).
 
 Sleeps are recorded instead of slept, so the retry policy is checked exactly
 and fast.
 """
 
+import socket
+import time
+
 import pytest
+import requests
+import urllib3
 
 from ansible_collections.intune.autopilot.plugins.module_utils._base._errors import TransportError
 from ansible_collections.intune.autopilot.plugins.module_utils._client._retry import RetryPolicy
-from ansible_collections.intune.autopilot.plugins.module_utils._client._session import Transport
+from ansible_collections.intune.autopilot.plugins.module_utils._client._session import (
+    Transport,
+    failed_lookup,
+    may_have_been_sent,
+)
 
 SETTINGS = "/beta/deviceManagement/windowsAutopilotSettings"
 
@@ -185,3 +195,78 @@ def test_a_connection_that_never_opened_was_not_sent():
     with pytest.raises(TransportError) as error:
         transport.request("GET", "https://127.0.0.1:9/nothing-listens-here")
     assert error.value.sent is False
+
+
+# -- never sent: told by urllib3's classes, a failed name lookup named -------------------------------
+
+def test_a_name_that_does_not_resolve_was_not_sent_and_is_named():
+    transport = Transport(timeout=2, retry=RetryPolicy(max_retries=0), sleep=Recorder())
+    with pytest.raises(TransportError) as error:
+        transport.request("POST", "https://graph.invalid/beta/deviceManagement/windowsAutopilotSettings/sync")
+    assert error.value.sent is False
+    assert error.value.message.startswith("Could not resolve host graph.invalid (")
+    assert error.value.details["host"] == "graph.invalid"
+
+
+class _Connection:
+    host = "graph.invalid"
+
+
+def _wrapped_like_requests(inner):
+    """What requests raises around a urllib3 connection failure."""
+    return requests.exceptions.ConnectionError(urllib3.exceptions.MaxRetryError(None, "/", inner))
+
+
+def _new_connection_error_from(cause, error_class=urllib3.exceptions.NewConnectionError):
+    """An error raised while handling ``cause``, as urllib3 raises it (``__context__`` set)."""
+    try:
+        try:
+            raise cause
+        except OSError:
+            raise error_class(_Connection(), "Failed to establish a new connection: %s" % cause)
+    except error_class as exc:
+        return exc
+
+
+def test_a_failed_lookup_in_urllib3_1_26_shape_is_recognised():
+    # urllib3 1.26 has no NameResolutionError: a NewConnectionError raised from a socket.gaierror.
+    exc = _wrapped_like_requests(_new_connection_error_from(socket.gaierror(-2, "Name or service not known")))
+    assert may_have_been_sent(exc) is False
+    assert failed_lookup(exc) == ("graph.invalid", "Name or service not known")
+
+
+@pytest.mark.parametrize("inner,sent", [
+    (_new_connection_error_from(ConnectionRefusedError(111, "Connection refused")), False),
+    (urllib3.exceptions.ConnectTimeoutError("connect timed out"), False),
+    (type("SomeNewConnectionError", (urllib3.exceptions.NewConnectionError,), {})(_Connection(), "x"), False),
+    (urllib3.exceptions.ProtocolError("Connection aborted.", ConnectionResetError(104, "reset")), True),
+    (urllib3.exceptions.ReadTimeoutError(None, "/", "read timed out"), True),
+], ids=["refused", "connect-timeout", "subclass", "reset", "read-timeout"])
+def test_never_sent_is_told_by_class_not_by_name(inner, sent):
+    exc = _wrapped_like_requests(inner)
+    assert may_have_been_sent(exc) is sent
+    assert failed_lookup(exc) is None
+
+
+# -- one deadline: no request runs past it --------------------------------------------------------------
+
+def test_no_request_starts_once_the_deadline_has_passed(https_sim, sim_tenant):
+    transport = Transport(verify=https_sim.ca_path, timeout=5, sleep=Recorder(), monotonic=lambda: 1000.0)
+    transport.deadline = 1000.0
+    with pytest.raises(TransportError) as error:
+        transport.request("GET", https_sim.url + SETTINGS)
+    assert "wait_timeout" in error.value.message
+    assert error.value.sent is False
+    assert https_sim.log(tenant=sim_tenant) == []
+
+
+def test_a_request_gets_only_the_time_left_before_the_deadline(https_sim, sim_tenant):
+    fault(https_sim, sim_tenant, "slow", delay=3)
+    token = https_sim.mint_access_token(sim_tenant, "unit-client")
+    transport = Transport(verify=https_sim.ca_path, timeout=30, sleep=Recorder())
+    started = time.monotonic()
+    transport.deadline = started + 1.0
+    with pytest.raises(TransportError) as error:
+        transport.request("GET", https_sim.url + SETTINGS, headers={"Authorization": "Bearer " + token})
+    assert time.monotonic() - started < 2.5  # not the 3 s the answer takes, nor timeout=30
+    assert "the time left of wait_timeout" in error.value.message
