@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.intune.autopilot.plugins.module_utils._autopilot._waiting import poll_until
+from ansible_collections.intune.autopilot.plugins.module_utils._autopilot._waiting import LAST_READ_SECONDS, poll_until
 from ansible_collections.intune.autopilot.plugins.module_utils._base._errors import GraphError
 
 
@@ -35,17 +35,19 @@ def test_reads_until_done_every_interval():
     assert (poll.done, poll.value, clock.sleeps) == (True, 3, [5, 5])
 
 
-def test_the_last_read_is_at_the_deadline():
+def test_the_last_read_starts_last_read_seconds_before_the_deadline():
+    """No request may run past the deadline, so the last read leaves itself time to end inside it."""
     clock = Clock()
     poll = poll_until(clock, 112.0, 5, reads(1), lambda v: False)
-    assert (poll.done, poll.value, clock.sleeps) == (False, 1, [5, 5, 2])
+    assert (poll.done, poll.value, clock.sleeps) == (False, 1, [5, 5, 2 - LAST_READ_SECONDS])
+    assert clock.now == 112.0 - LAST_READ_SECONDS
 
 
 def test_a_throttled_read_waits_for_its_retry_after_and_is_reported_at_the_end():
     clock = Clock()
     throttled = GraphError("throttled", status=429, retry_after=9)
     poll = poll_until(clock, 110.0, 5, reads(1, throttled), lambda v: False)
-    assert clock.sleeps == [5, 5]  # the 9 s Retry-After would pass the deadline
+    assert clock.sleeps == [5, 5 - LAST_READ_SECONDS]  # the 9 s Retry-After would pass the deadline
     assert poll.error is throttled and poll.value == 1 and not poll.done
 
 
