@@ -22,6 +22,8 @@ from ansible_collections.intune.autopilot.plugins.module_utils._autopilot._api i
 )
 from ansible_collections.intune.autopilot.plugins.module_utils._autopilot._devices import (
     DEVICES_PATH,
+    device_filter,
+    device_matches,
     device_path,
     device_result,
     shows_changes,
@@ -110,6 +112,15 @@ class DeviceGraph(AutopilotGraph):
             return device_result(object_body(response, "a Windows Autopilot device"))
         except MalformedProperty as exc:
             raise malformed("a Windows Autopilot device", exc, response)
+
+    def find_devices(self, device_id=None, serial_number=None, group_tag=None):
+        """The devices these name, exactly: by id (none or one), else listed with Graph's filter and
+        matched on our side (Graph's serial filter is a substring match)."""
+        if device_id is not None:
+            device = self.get_device(device_id)
+            return [device] if device is not None and device_matches(device, serial_number, group_tag) else []
+        return [device for device in self.list_devices(device_filter(serial_number, group_tag))
+                if device_matches(device, serial_number, group_tag)]
 
     # -- writes -----------------------------------------------------------
     def update_device(self, device_id, changes):

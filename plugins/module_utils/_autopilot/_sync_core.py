@@ -16,7 +16,6 @@ from ansible_collections.intune.autopilot.plugins.module_utils._autopilot._sync_
 )
 from ansible_collections.intune.autopilot.plugins.module_utils._autopilot._task import run_work
 from ansible_collections.intune.autopilot.plugins.module_utils._base import _options
-from ansible_collections.intune.autopilot.plugins.module_utils._base._errors import ConfigurationError
 from ansible_collections.intune.autopilot.plugins.module_utils._client._connect import (
     connection_settings,
     graph_client,
@@ -38,9 +37,7 @@ def argument_spec(environ=None):
 
 def sync_options(params):
     """The module's own options, checked before any network call."""
-    for name, minimum in (("skip_if_synced_within", 0), ("wait_timeout", 1), ("poll_interval", 1)):
-        if params[name] < minimum:
-            raise ConfigurationError(name, "%s must be at least %d, got %d." % (name, minimum, params[name]))
+    _options.check_minimums(params, (("skip_if_synced_within", 0), ("wait_timeout", 1), ("poll_interval", 1)))
     return SyncOptions(**dict((name, params[name]) for name in SYNC_OPTIONS))
 
 

@@ -22,6 +22,7 @@ from ansible_collections.intune.autopilot.plugins.module_utils._base._clouds imp
     CLOUDS,
     ENVIRONMENT_ALIASES,
 )
+from ansible_collections.intune.autopilot.plugins.module_utils._base._errors import ConfigurationError
 
 AUTH_METHODS = ("auto", "client_secret", "client_certificate", "workload_identity",
                 "managed_identity", "access_token")
@@ -75,3 +76,10 @@ def argument_spec(own_options=None, environ=None):
     spec = connection_argument_spec(environ)
     spec.update(own_options or {})
     return spec
+
+
+def check_minimums(params, minimums):
+    """Fail on the first option below its minimum ({name: minimum}), before any network call."""
+    for name, minimum in minimums:
+        if params[name] < minimum:
+            raise ConfigurationError(name, "%s must be at least %d, got %d." % (name, minimum, params[name]))
