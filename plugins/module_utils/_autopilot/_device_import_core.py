@@ -24,7 +24,6 @@ from ansible_collections.intune.autopilot.plugins.module_utils._autopilot._permi
 )
 from ansible_collections.intune.autopilot.plugins.module_utils._autopilot._task import run_work
 from ansible_collections.intune.autopilot.plugins.module_utils._base import _options
-from ansible_collections.intune.autopilot.plugins.module_utils._base._errors import ConfigurationError
 from ansible_collections.intune.autopilot.plugins.module_utils._client._connect import (
     connection_settings,
     graph_client,
@@ -56,9 +55,7 @@ def argument_spec(environ=None):
 def import_options(params):
     """The options that steer the work, checked before any network call."""
     check_batch_size(params["batch_size"])
-    for name in ("wait_timeout", "poll_interval"):
-        if params[name] < 1:
-            raise ConfigurationError(name, "%s must be at least 1, got %d." % (name, params[name]))
+    _options.check_minimums(params, (("wait_timeout", 1), ("poll_interval", 1)))
     return ImportOptions(**dict((name, params[name]) for name in ImportOptions._fields))
 
 
