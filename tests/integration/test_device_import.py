@@ -4,29 +4,14 @@ Every test has its own tenant. Imports finish after the simulator's ``import_sec
 here) and become devices only after a sync that started after they completed, as in Intune.
 """
 
-import base64
-import codecs
 import math
-import uuid
 
 import pytest
 
+from helpers import devices, log_seconds, serials, write_csv
+
 IMPORT = "intune.autopilot.autopilot_device_import"
 FAST = dict(import_seconds=1)
-
-
-def a_hash():
-    """A distinct hardware hash: base64 of random bytes, greppable in any output."""
-    return base64.b64encode(b"HWH" + uuid.uuid4().bytes * 8).decode()
-
-
-def serials(prefix, count):
-    tag = uuid.uuid4().hex[:6].upper()
-    return ["%s-%s-%03d" % (prefix, tag, i) for i in range(count)]
-
-
-def devices(serial_numbers, **extra):
-    return [dict(serial_number=s, hardware_hash=a_hash(), **extra) for s in serial_numbers]
 
 
 def import_task(name="import", **options):
@@ -46,15 +31,6 @@ def assert_no_hash(run, hashes):
     output = run.stdout + run.stderr
     leaked = [h for h in hashes if h in output]
     assert not leaked, "a hardware hash is in the output"
-
-
-def write_csv(path, rows, encoding, header="Device Serial Number,Windows Product ID,Hardware Hash,Group Tag"):
-    """As Get-WindowsAutopilotInfo writes it: no quotes, CRLF; "utf-16" (Windows PowerShell's Out-File)
-    and "utf-8-sig" start with a byte order mark."""
-    lines = [header] + [",".join([d["serial_number"], "", d["hardware_hash"], d.get("group_tag", "")])
-                        for d in rows]
-    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
-    return str(path)
 
 
 # -- the whole workflow -------------------------------------------------------------------------
@@ -141,7 +117,6 @@ def test_batches_and_one_paged_read_per_batch_per_poll(make_tenant, run_playbook
 
 
 def _rounds(entries, gap=0.4):
-    from helpers import log_seconds
     rounds, last = [], None
     for entry in entries:
         moment = log_seconds(entry)

@@ -17,6 +17,9 @@ OUTCOMES = (IMPORTED, ALREADY_REGISTERED, FAILED)
 
 # Intune's deviceErrorCode for a hardware hash already registered in this tenant: not a failure.
 ALREADY_ASSIGNED = 806
+# What to do about an error Intune names.
+_HINTS = {808: " The device is registered in another tenant: it must be deregistered there (or by the OEM or "
+               "partner that registered it) before this tenant can import it."}
 # deviceImportStatus values that end an import record's processing.
 COMPLETE = "complete"
 ERROR = "error"
@@ -78,7 +81,8 @@ def record_outcome(state):
         # an earlier import that a sync has not shown yet.
         return RowOutcome(ALREADY_REGISTERED, error_code=code, error_name=name, needs_sync=True)
     return RowOutcome(FAILED, error_code=code, error_name=name,
-                      error_message="Intune refused the import: %s (%s)." % (name or "unknown error", code))
+                      error_message="Intune refused the import: %s (%s).%s"
+                      % (name or "unknown error", code, _HINTS.get(code, "")))
 
 
 def best_outcome(outcomes):
