@@ -31,7 +31,12 @@ DOC = ROOT / "docs" / "docsite" / "rst" / "fault_matrix.rst"
 MODULES = {
     "settings": "intune.autopilot.windows_autopilot_settings",
     "sync": "intune.autopilot.autopilot_sync",
+    "device_info": "intune.autopilot.autopilot_device_info",
+    "device": "intune.autopilot.autopilot_device",
 }
+# The device rows' tenant: three devices on pages of two, so a listing takes two requests.
+DEVICES = ("FAULT1", "FAULT2", "FAULT3")
+PAGED = {"device_page_size": 2}
 TRACEBACK = "Traceback (most recent call last)"
 
 
@@ -237,6 +242,45 @@ MATRIX = [
         setup="graph-at:wrong_host_url", words=("TLS verification", "mismatch"), also=GRAPH_TOKEN_OK),
     Row("tls-untrusted-login-host", "settings", (), "discovery", (), ok=False, setup="login-at:untrusted_url",
         words=("TLS verification", "certificate verify failed", "ca_path"), also={"token": (), "settings": ()}),
+    # -- Autopilot devices: the paged listing ---------------------------------------------------------
+    # Intune's own 429 carries no Retry-After: backoff.
+    Row("device-list-429-no-retry-after", "device_info", (fault("status", "devices", status=429),),
+        "devices", (429, 200, 200), ok=True, tenant=PAGED, gap=BACKOFF, result={"changed": False}),
+    Row("device-list-503-on-page-2", "device_info", (fault("status", "devices", status=503, skip=1),),
+        "devices", (200, 503, 200), ok=True, tenant=PAGED, result={"changed": False}),
+    Row("device-list-reset", "device_info", (fault("reset", "devices"),),
+        "devices", (None, 200, 200), ok=True, tenant=PAGED),
+    Row("device-list-foreign-next-link", "device_info",
+        (fault("malformed", "devices", values={"@odata.nextLink": "https://graph.evil.example/beta/x"}),),
+        "devices", (200,), ok=False, tenant=PAGED, words=("nextLink", "graph.evil.example", "graph_endpoint"),
+        error={"code": "ForeignNextLink"}),
+    Row("device-list-malformed-timestamp", "device_info",
+        (fault("malformed", "devices", each_values={"lastContactedDateTime": "2026-02-30T00:00:00Z"}),),
+        "devices", (200,), ok=False, tenant=PAGED, words=("lastContactedDateTime", "2026-02-30", "request-id"),
+        error={"code": "MalformedResponse"}, ids=True),
+    # -- Autopilot devices: writes, never repeated blindly -----------------------------------------------
+    # Graph deleted the device, then the gateway's 504 lost the answer: a read (404) decides.
+    Row("device-delete-acted-then-504", "device",
+        (fault("acted_then_status", "device", method="DELETE", status=504),),
+        "device", (504, 404), ok=True, opts={"serial_number": "FAULT1", "state": "absent"},
+        result={"changed": True}, also={"devices": (200,)}, setup="device-deleted"),
+    # Graph updated the device, then the connection was reset: the read shows the change.
+    Row("device-update-acted-then-reset", "device", (fault("acted_then_reset", "device_action"),),
+        "device_action", (None,), ok=True, opts={"serial_number": "FAULT1", "group_tag": "HR"},
+        result={"changed": True}, also={"device": (200, 200)}, setup="device-tagged"),
+    Row("device-update-429", "device", (fault("status", "device_action", status=429),),
+        "device_action", (429, 204), ok=True, opts={"serial_number": "FAULT1", "group_tag": "HR"},
+        result={"changed": True}, gap=BACKOFF, setup="device-tagged"),
+    # Every answer lost: each is decided by reading; Graph shows no change, so it is sent again.
+    Row("device-update-500-persistent", "device", (fault("status", "device_action", count=-1, status=500),),
+        "device_action", (500, 500), ok=False, conn={"max_retries": 1},
+        opts={"serial_number": "FAULT1", "group_tag": "HR"},
+        words=("Gave up on the update of device", "after 2 request(s)", "Graph does not show the change"),
+        error={"status": 500}, ids=True, also={"device": (200, 200)}),
+    Row("device-403-read-only", "device", (), "device", (403,), ok=False, setup="read-only",
+        opts={"serial_number": "FAULT1", "state": "absent"},
+        words=("403", "DeviceManagementServiceConfig.ReadWrite.All", "admin consent"),
+        error={"status": 403, "code": "Forbidden"}, ids=True, also={"devices": (200,)}),
 ]
 
 
@@ -259,6 +303,13 @@ def prepare(row, tenant):
         connection["graph_endpoint"] = getattr(sim, row.setup.split(":")[1])
     elif row.setup and row.setup.startswith("login-at:"):
         connection["authority_host"] = getattr(sim, row.setup.split(":")[1])
+    elif row.setup == "read-only":
+        secret = "read-only-" + tenant.secret
+        connection["client_id"] = sim.add_app(tenant.tenant_id, secret=secret,
+                                              roles=["DeviceManagementServiceConfig.Read.All"])
+        connection["client_secret"] = secret
+    if row.module.startswith("device"):
+        sim.add_devices(tenant.tenant_id, [{"serialNumber": serial} for serial in DEVICES])
     for spec in row.faults:
         sim.add_fault(tenant=tenant.tenant_id, **spec)
     return connection
@@ -278,6 +329,13 @@ def check_row_specifics(row, tenant, result, watched):
         assert tenant.sim.syncs_started(tenant.tenant_id) == 1
     elif row.setup == "no-sync-started":
         assert tenant.sim.syncs_started(tenant.tenant_id) == 0
+    elif row.setup == "device-deleted":
+        assert sorted(d["serialNumber"] for d in tenant.sim.devices(tenant.tenant_id)) == ["FAULT2", "FAULT3"]
+    elif row.setup == "device-tagged":
+        assert {d["serialNumber"]: d["groupTag"] for d in tenant.sim.devices(tenant.tenant_id)}["FAULT1"] == "HR"
+        assert result["device"]["group_tag"] == "HR"
+    if row.module == "device_info" and row.ok:
+        assert [d["serial_number"] for d in result["devices"]] == list(DEVICES)
 
 
 @pytest.mark.parametrize("row", MATRIX, ids=[row.id for row in MATRIX])

@@ -17,6 +17,7 @@ from ansible_collections.intune.autopilot.plugins.module_utils._autopilot._model
 )
 from ansible_collections.intune.autopilot.plugins.module_utils._base._errors import GraphError
 from ansible_collections.intune.autopilot.plugins.module_utils._client._retry import RetryPolicy
+from ansible_collections.intune.autopilot.plugins.module_utils._client._session import response_ids
 
 # What a 404 of the settings (and their sync) means; device calls say what theirs means.
 SETTINGS_HINTS = {404: "Graph found no Autopilot settings. The tenant probably has no active Intune license, "
@@ -32,7 +33,7 @@ def object_body(response, what):
         "instead of Graph: check HTTPS_PROXY/NO_PROXY and graph_endpoint."
         % (response.status, "an empty body" if response.body is None
            else "a JSON %s" % type(response.body).__name__, what),
-        status=response.status, code="EmptyResponse", request_id=response.request_id)
+        status=response.status, code="EmptyResponse", **response_ids(response))
 
 
 def malformed(what, exc, response):
@@ -41,8 +42,7 @@ def malformed(what, exc, response):
         "Microsoft Graph sent %s that cannot be used: %s. This is a fault on Microsoft's side; run the task "
         "again later, and quote request-id %s to Microsoft support if it persists."
         % (what, exc, response.request_id),
-        status=response.status, code="MalformedResponse", request_id=response.request_id,
-        date=response.headers.get("Date"))
+        status=response.status, code="MalformedResponse", **response_ids(response))
 
 
 class AutopilotGraph:
