@@ -44,7 +44,7 @@ def import_record(item):
         raise MalformedProperty("importedWindowsAutopilotDeviceIdentity", item, "not a JSON object")
     state = item.get("state")
     if not isinstance(state, dict):
-        raise MalformedProperty("state", state, "not a JSON object")
+        raise MalformedProperty("state", state, None if state is None else "not a JSON object")
     return {"id": text_property(item, "id"), "serial_number": text_property(item, "serialNumber"),
             "state": dict((k, state.get(k)) for k in ("deviceImportStatus", "deviceRegistrationId",
                                                       "deviceErrorCode", "deviceErrorName"))}
