@@ -200,3 +200,16 @@ def test_bad_input_fails_before_any_request(tenant, run_playbook, tmp_path):
         assert expected in failed["result"]["msg"], (name, failed["result"]["msg"])
     assert tenant.log() == []  # not even a token request
     assert_no_hash(run, [good["hardware_hash"]])
+
+
+def test_check_mode_predicts_the_403_of_a_read_only_app(make_tenant, run_playbook):
+    tenant = make_tenant(**FAST)
+    reader = tenant.sim.add_app(tenant.tenant_id, secret="reader-secret", roles=["DeviceManagementServiceConfig.Read.All"])
+    connection = dict(tenant.connection, client_id=reader, client_secret="reader-secret")
+    run = run_playbook([import_task(devices=devices(serials("RO", 1)))], module_defaults=connection, check=True)
+
+    result = run.result("import")["result"]
+    assert result["msg"].startswith("Graph would answer 403 Forbidden (predicted in check mode"), result["msg"]
+    assert "importing devices needs one of DeviceManagementServiceConfig.ReadWrite.All" in result["msg"]
+    assert result["tenant_id"] == tenant.tenant_id
+    assert import_posts(tenant) == [] and len(tenant.requests("GET", "devices")) == 1
