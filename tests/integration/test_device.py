@@ -29,7 +29,6 @@ def read_only(tenant):
     return dict(tenant.connection, client_id=client_id, client_secret="read-only-secret")
 
 
-@pytest.mark.smoke
 def test_present_sets_only_what_differs_and_a_second_run_sends_nothing(tenant, run_playbook):
     (device_id,) = tenant.sim.add_devices(tenant.tenant_id, [{"serialNumber": "PF3X9K2L", "groupTag": "Sales"}])
     wanted = dict(serial_number="pf3x9k2l", group_tag="Sales", display_name="SALES-1",
@@ -54,7 +53,8 @@ def test_present_sets_only_what_differs_and_a_second_run_sends_nothing(tenant, r
 
 
 def test_an_empty_user_unassigns_and_an_empty_tag_clears(tenant, run_playbook):
-    (device_id,) = tenant.sim.add_devices(tenant.tenant_id, [{"groupTag": "Sales", "userPrincipalName": "ann@contoso.com"}])
+    (device_id,) = tenant.sim.add_devices(tenant.tenant_id,
+                                          [{"groupTag": "Sales", "userPrincipalName": "ann@contoso.com"}])
     run = run_playbook([device_task(id=device_id, group_tag="", user_principal_name="")],
                        module_defaults=tenant.connection)
 

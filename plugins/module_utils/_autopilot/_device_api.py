@@ -89,7 +89,7 @@ class DeviceGraph(AutopilotGraph):
     def __init__(self, client, max_retries):
         super(DeviceGraph, self).__init__(client, max_retries)
         # Intune's 429 on a write refused it (nothing done): safe to send again after backoff. Any
-        # other failure after sending may hide an acted write: _write decides by reading.
+        # other failure after sending may hide an acted write: settled_write decides by reading.
         self._write_retry = RetryPolicy(max_retries=max_retries, statuses=(429,), connection_errors=False)
         self.deadline = None
 
@@ -98,10 +98,11 @@ class DeviceGraph(AutopilotGraph):
         self.deadline = deadline
 
     # -- reads ------------------------------------------------------------
-    def list_devices(self, filter=None):
-        """Result dicts of the devices Graph lists (narrowed by the OData ``filter``), a generator."""
+    def list_devices(self, odata_filter=None):
+        """Result dicts of the devices Graph lists (narrowed by ``odata_filter``, a $filter), a generator."""
         return iter_collection(self._client, DEVICES_PATH, device_result, "Windows Autopilot devices",
-                               params={"$filter": filter} if filter else None, hints=DEVICE_READ_HINTS)
+                               params={"$filter": odata_filter} if odata_filter else None,
+                               hints=DEVICE_READ_HINTS)
 
     def get_device(self, device_id):
         """The device's result dict as Graph shows it now; None when Graph has no such device."""
@@ -134,17 +135,17 @@ class DeviceGraph(AutopilotGraph):
 
     def update_device_properties(self, device_id, changes):
         """POST updateDeviceProperties setting ``changes`` ({result key: value} of _devices.MANAGED)."""
-        self._write(lambda: self._action(device_id, "updateDeviceProperties", update_body(changes)),
+        self.settled_write(lambda: self._action(device_id, "updateDeviceProperties", update_body(changes)),
                     self._showing(device_id, changes), "the update of device %s" % device_id)
 
     def assign_user(self, device_id, user_principal_name):
-        self._write(lambda: self._action(device_id, "assignUserToDevice",
+        self.settled_write(lambda: self._action(device_id, "assignUserToDevice",
                                          {"userPrincipalName": user_principal_name}),
                     self._showing(device_id, {"user_principal_name": user_principal_name}),
                     "the user assignment of device %s" % device_id)
 
     def unassign_user(self, device_id):
-        self._write(lambda: self._action(device_id, "unassignUserFromDevice", {}),
+        self.settled_write(lambda: self._action(device_id, "unassignUserFromDevice", {}),
                     self._showing(device_id, {"user_principal_name": ""}),
                     "the user unassignment of device %s" % device_id)
 
@@ -163,7 +164,7 @@ class DeviceGraph(AutopilotGraph):
             lost.append(True)
             return True if self.get_device(device_id) is None else None
 
-        return self._write(send, gone, "the deletion of device %s" % device_id)
+        return self.settled_write(send, gone, "the deletion of device %s" % device_id)
 
     # -- helpers ------------------------------------------------------------
     def _action(self, device_id, action, body):
@@ -182,7 +183,7 @@ class DeviceGraph(AutopilotGraph):
             return True if shows_changes(device, changes) else None
         return read
 
-    def _write(self, send, settled, what):
+    def settled_write(self, send, settled, what):
         """``send()`` once; after a lost answer read (``settled()``: a result, or None when Graph shows
         nothing yet) and send again only then, with backoff, at most max_retries times, never past
         the deadline."""

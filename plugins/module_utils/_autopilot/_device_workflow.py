@@ -76,7 +76,9 @@ class DeviceWorkflow:
 
     def _wait_for(self, device_id, done, waiting_for, change_diff):
         """The device as Graph shows it once ``done(device)``; without wait, Graph's next read."""
-        read = lambda: self.graph.get_device(device_id)  # noqa: E731
+        def read():
+            return self.graph.get_device(device_id)
+
         if not self.options.wait:
             try:
                 return read()
