@@ -234,7 +234,7 @@ devices:
       description:
         - Intune's C(deviceErrorName) (C(ZtdDeviceAssignedToOtherTenant) ...), Graph's error code when the
           import request failed, or this collection's name for what went wrong (C(ImportNotFinished),
-          C(ImportAnswerLost), C(NoImportRecord), C(NotSettled)). Null when there was no error.
+          C(NoImportRecord), C(NotSettled)). Null when there was no error.
       type: str
       sample: ZtdDeviceAssignedToOtherTenant
     error_message:

@@ -40,7 +40,6 @@ from ansible_collections.intune.autopilot.plugins.module_utils._base._errors imp
     GraphError,
     TransportError,
     WorkflowError,
-    answer_lost,
 )
 from ansible_collections.intune.autopilot.plugins.module_utils._client._retry import RetryPolicy
 
@@ -157,52 +156,35 @@ class ImportWorkflow:
 
     # -- importing one batch ------------------------------------------------------------------
     def _post(self, batch):
-        """Import the batch's unsent rows once; -> None when answered, else the error if the answer
-        was lost. A refusal (or throttling past the deadline) fails those rows."""
+        """Import the batch's unsent rows once (Intune's 429 sent again until the deadline); a row the
+        answer has no record for fails."""
         unsent = batch.unsent()
-        try:
-            batch.take(self._write(lambda: self.graph.import_devices(
-                [row.to_graph(batch.import_id) for row in unsent])))
-        except (GraphError, TransportError) as exc:
-            if answer_lost(exc):
-                return exc
-            what = ("Intune throttled the import request until wait_timeout=%ss ran out"
-                    % self.options.wait_timeout if getattr(exc, "status", None) == 429
-                    else "the import request failed")
-            batch.fail_unsent(request_failed(exc, what))
-            return None
+        batch.take(self._write(lambda: self.graph.import_devices([row.to_graph(batch.import_id) for row in unsent])))
         batch.fail_unsent(RowOutcome(FAILED, error_name="NoImportRecord", error_message=(
             "Graph answered the import request without an import record for this device.")))
-        return None
+        return True
+
+    def _records_shown(self, batch):
+        """After a lost answer: the batch's records as Graph shows them (read by importId); True when
+        every row has one, None when some rows are still to be sent."""
+        batch.take(self.graph.list_imports(batch.import_id))
+        return True if not batch.unsent() else None
 
     def _send(self, batch):
         """Import the batch. An answer lost after sending is decided by reading the batch's records
         (its importId): only the rows Graph shows no record for are sent again, after backoff, at most
-        max_retries times."""
-        lost_answers = 0
-        while batch.unsent():
-            lost = self._post(batch)
-            if lost is None:
-                return
-            lost_answers += 1
-            try:
-                batch.take(self.graph.list_imports(batch.import_id))
-            except AutopilotError as exc:
-                batch.fail_unsent(RowOutcome(FAILED, error_name="ImportAnswerLost", error_message=(
-                    "Could not tell whether Intune created an import record: the answer to the import request "
-                    "was lost (%s), and reading the records of importId %s failed: %s Check the device imports "
-                    "in Intune before importing this device again."
-                    % (lost.message.rstrip("."), batch.import_id, exc.message))))
-                return
-            if not batch.unsent():
-                return
-            wait = RetryPolicy(max_retries=self.graph.max_retries).delay(lost_answers)
-            if wait is None or wait >= self._remaining():
-                batch.fail_unsent(request_failed(lost, "gave up after %d import requests whose answers were "
-                                                       "lost, and Graph shows no import record for it; the last one"
-                                                       % lost_answers))
-                return
-            self.clock.sleep(wait)
+        max_retries times (the same rule as every write, DeviceGraph.settled_write). A request that
+        fails otherwise fails the rows it was for, not the task."""
+        try:
+            self.graph.settled_write(lambda: self._post(batch), lambda: self._records_shown(batch),
+                                     "the import of %d devices (importId %s)" % (len(batch.unsent()), batch.import_id),
+                                     check="the device imports in Intune")
+        except (GraphError, TransportError) as exc:
+            if getattr(exc, "status", None) == 429:
+                what = "Intune throttled the import request until wait_timeout=%ss ran out" % self.options.wait_timeout
+            else:
+                what = "the import request failed"
+            batch.fail_unsent(request_failed(exc, what))
 
     # -- seeing the imports through -------------------------------------------------------------
     def _delete_records(self, batch):

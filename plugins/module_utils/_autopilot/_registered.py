@@ -29,7 +29,7 @@ def find_registered(graph, serials):
     wanted = dict((serial_key(serial), serial) for serial in serials)
     found = {}
     if len(wanted) <= FILTERED_LOOKUP_MAX:
-        listings = [graph.list_devices(filter=serial_filter(serial)) for serial in wanted.values()]
+        listings = [graph.list_devices(serial_filter(serial)) for serial in wanted.values()]
     else:
         listings = [graph.list_devices()]
     for listing in listings:

@@ -7,6 +7,7 @@ import itertools
 import pytest
 from test_sync_workflow import T0, FakeClock
 
+from ansible_collections.intune.autopilot.plugins.module_utils._autopilot._device_api import DeviceGraph
 from ansible_collections.intune.autopilot.plugins.module_utils._autopilot._import_outcomes import (
     ALREADY_REGISTERED,
     FAILED,
@@ -69,6 +70,7 @@ class FakeGraph:
     a completed import is listed as a device once a sync started after it ends (sync_seconds)."""
 
     max_retries = 3
+    settled_write = DeviceGraph.settled_write  # the real rule for lost answers
 
     def __init__(self, clock, listed=(), errors=None, import_seconds=5, sync_seconds=2):
         self.clock = clock
@@ -91,11 +93,11 @@ class FakeGraph:
         self.deadline = deadline
 
     # -- devices
-    def list_devices(self, filter=None):
+    def list_devices(self, odata_filter=None):
         self._run_syncs()
-        self.device_reads.append(filter)
+        self.device_reads.append(odata_filter)
         for key, device in list(self.devices.items()):
-            if filter is None or key in filter.upper():
+            if odata_filter is None or key in odata_filter.upper():
                 yield device
 
     # -- imports
@@ -257,8 +259,10 @@ def test_a_lost_answer_whose_records_cannot_be_read_fails_those_rows_only():
     with pytest.raises(WorkflowError) as raised:
         workflow(graph, rows("a", "b", "c"), batch_size=2).run()
     result = raised.value.result
-    assert [r[1:] for r in rows_of(result)] == [(FAILED, None, "ImportAnswerLost")] * 2 + [(IMPORTED, None, None)]
-    assert "Could not tell whether Intune created an import record" in result["devices"][0]["error_message"]
+    assert [r[1:3] for r in rows_of(result)] == [(FAILED, 403)] * 2 + [(IMPORTED, None)]
+    message = result["devices"][0]["error_message"]
+    assert "Could not tell whether Graph carried out the import of 2 devices (importId import-1)" in message
+    assert "Check the device imports in Intune" in message
     assert graph.posts == [["a", "b"], ["c"]]
 
 
