@@ -257,7 +257,7 @@ counts:
   sample: {imported: 48, already_registered: 2, failed: 0}
 sync:
   description:
-    - The result of the sync, as M(intune.autopilot.autopilot_sync) returns it (RV(sync.outcome),
+    - The result of the sync, as M(intune.autopilot.autopilot_sync) returns it (C(outcome),
       C(changed), C(sync_status), C(autopilot_settings), C(manual_sync_allowed_at)); predicted in check
       mode.
     - Null when no sync was needed (nothing imported) or O(sync=false).
