@@ -16,13 +16,13 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench import baseline as baseline_mod  # noqa: E402
-from bench import door_fleet, fleet, marginal, python_cost, report, round_trips, task_profile  # noqa: E402
+from bench import devices, door_fleet, fleet, marginal, python_cost, report, round_trips, task_profile  # noqa: E402
 from bench.context import Bench  # noqa: E402
 from bench.paths import COLLECTIONS, INSTALLED_MANIFEST, WORK  # noqa: E402
 from bench.simulator import SimulatorProcess  # noqa: E402
 from bench.tenants import fleet as fleet_tenants, simulator_config, tenant  # noqa: E402
 
-SECTIONS = ("marginal", "round_trips", "python_cost", "profile", "fleet", "door_fleet")
+SECTIONS = ("marginal", "round_trips", "python_cost", "profile", "fleet", "door_fleet", "devices")
 # The last commit before the discovery cache and the token cache: the "before" numbers.
 DEFAULT_BASELINE_REF = "871bb44"
 
@@ -82,6 +82,8 @@ def all_tenants(args):
         [door_fleet.TENANTS] if "door_fleet" in args.sections else [])
     if sizes:
         found += fleet_tenants(max(sizes))
+    if "devices" in args.sections:
+        found += devices.tenants()
     return found
 
 
@@ -99,7 +101,7 @@ def main(argv=None):
     shutil.rmtree(WORK, ignore_errors=True)
     os.makedirs(WORK)
     started = time.monotonic()
-    sim = SimulatorProcess(str(WORK / "simulator"), simulator_config(all_tenants(args))).start()
+    sim = SimulatorProcess(str(WORK / "simulator"), devices.configure(simulator_config(all_tenants(args)))).start()
     results = {"started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                "mode": "quick" if args.quick else "full",
                "machine": machine(), "sections": {}, "section_seconds": {}}
@@ -117,6 +119,7 @@ def main(argv=None):
             "profile": lambda: task_profile.run(bench, results["sections"].get("marginal")),
             "fleet": lambda: fleet.run(bench),
             "door_fleet": lambda: door_fleet.run(bench),
+            "devices": lambda: devices.run(bench),
         }
         for section in SECTIONS:
             if section in args.sections:

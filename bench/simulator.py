@@ -73,6 +73,19 @@ class SimulatorProcess:
         """Requests in the log by endpoint (discovery, token, settings, sync, ...)."""
         return dict(Counter(entry["endpoint"] for entry in self.log(tenant=tenant)))
 
+    def add_fault(self, **fault):
+        """A simulator fault (see tests/simulator/README.md), e.g. kind="slow", delay=0.05, count=-1."""
+        self._call("POST", "/_sim/faults", fault)
+
+    def clear_faults(self):
+        self._call("DELETE", "/_sim/faults")
+
+    def import_stats(self, tenant_id):
+        """The simulator's import counters of a tenant (requests, records_created, records, ...)."""
+        answer = self._call("GET", "/_sim/tenants/%s/imports" % tenant_id)
+        answer.pop("imports", None)
+        return answer
+
     def statuses(self, tenant, endpoint):
         return dict(Counter(str(entry["status"]) for entry in self.log(tenant=tenant, endpoint=endpoint)))
 

@@ -1,7 +1,9 @@
 """Small helpers shared by the integration tests."""
 
+import base64
 import datetime
 import time
+import uuid
 
 # The documented switch that sends a task through the module door: on the command line of a run.
 FORCE_MODULE = ["-e", "intune_autopilot_in_process=false"]
@@ -52,3 +54,28 @@ def connections_opened(sim):
     only way to count them. It reads the simulator's private connection counter.
     """
     return sim._next_connection
+
+
+def a_hash():
+    """A distinct hardware hash: base64 of random bytes, greppable in any output."""
+    return base64.b64encode(b"HWH" + uuid.uuid4().bytes * 8).decode()
+
+
+def serials(prefix, count):
+    """``count`` serial numbers no other test uses."""
+    tag = uuid.uuid4().hex[:6].upper()
+    return ["%s-%s-%03d" % (prefix, tag, i) for i in range(count)]
+
+
+def devices(serial_numbers, **extra):
+    """autopilot_device_import's ``devices`` for these serials, each with its own hash."""
+    return [dict(serial_number=s, hardware_hash=a_hash(), **extra) for s in serial_numbers]
+
+
+def write_csv(path, rows, encoding="utf-8", header="Device Serial Number,Windows Product ID,Hardware Hash,Group Tag"):
+    """As Get-WindowsAutopilotInfo writes it: no quotes, CRLF; "utf-16" (Windows PowerShell's Out-File)
+    and "utf-8-sig" start with a byte order mark."""
+    lines = [header] + [",".join([d["serial_number"], "", d["hardware_hash"], d.get("group_tag", "")])
+                        for d in rows]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+    return str(path)

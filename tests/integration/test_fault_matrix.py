@@ -33,11 +33,19 @@ MODULES = {
     "sync": "intune.autopilot.autopilot_sync",
     "device_info": "intune.autopilot.autopilot_device_info",
     "device": "intune.autopilot.autopilot_device",
+    "device_import": "intune.autopilot.autopilot_device_import",
 }
 # The device rows' tenant: three devices on pages of two, so a listing takes two requests.
 DEVICES = ("FAULT1", "FAULT2", "FAULT3")
 PAGED = {"device_page_size": 2}
 TRACEBACK = "Traceback (most recent call last)"
+# The import rows: two new devices, imports that Intune finishes at once (seen at the first poll).
+IMPORTING = {"devices": [{"serial_number": "IMPORT1", "hardware_hash": "SU1QT1JULUhBU0gtMQ=="},
+                         {"serial_number": "IMPORT2", "hardware_hash": "SU1QT1JULUhBU0gtMg=="}],
+             "sync": False, "poll_interval": 1}
+INSTANT = {"import_seconds": 0}
+# Intune's 429 on an import has no Retry-After: the first pause is 1-2 s.
+THROTTLE_BACKOFF = (0.9, 4.0)
 
 
 def fault(kind, endpoint, count=1, **params):
@@ -288,6 +296,37 @@ MATRIX = [
     Row("dns-failure", "sync", (), "sync", (), ok=False, setup="unresolvable-graph", conn={"max_retries": 1},
         words=("Could not resolve host graph.invalid", "2 attempt(s)", "graph_endpoint", "DNS"),
         error={"host": "graph.invalid", "attempts": 2}, also=GRAPH_TOKEN_OK),
+    # -- Autopilot device imports: never sent again blindly --------------------------------------------
+    # Graph created every record, the gateway's 504 lost the answer: the read by importId finds them.
+    Row("import-acted-then-504", "device_import", (fault("acted_then_status", "import", status=504),),
+        "import", (504,), ok=True, opts=IMPORTING, tenant=INSTANT, setup="imported-once",
+        result={"changed": True, "counts": {"imported": 2, "already_registered": 0, "failed": 0}}),
+    # One record of two created, then the connection reset: only the other row is sent again.
+    Row("import-acted-then-reset-partly", "device_import", (fault("acted_then_reset", "import", acted_records=1),),
+        "import", (None, 200), ok=True, opts=IMPORTING, tenant=INSTANT, setup="imported-once",
+        result={"counts": {"imported": 2, "already_registered": 0, "failed": 0}}),
+    # Refused before acting: the read finds no record, so the import is sent again after backoff.
+    Row("import-503", "device_import", (fault("status", "import", status=503),),
+        "import", (503, 200), ok=True, opts=IMPORTING, tenant=INSTANT, gap=BACKOFF, setup="imported-once",
+        result={"changed": True}),
+    Row("import-html-200", "device_import", (fault("html", "import"),),
+        "import", (200, 200), ok=True, opts=IMPORTING, tenant=INSTANT, setup="imported-once"),
+    Row("import-429-no-retry-after", "device_import", (fault("status", "import", status=429),),
+        "import", (429, 200), ok=True, opts=IMPORTING, tenant=INSTANT, gap=THROTTLE_BACKOFF, setup="imported-once"),
+    Row("import-400", "device_import", (fault("status", "import", status=400),),
+        "import", (400,), ok=False, opts=IMPORTING, tenant=INSTANT,
+        words=("2 of 2 devices failed to import", "the import request failed", "400")),
+    Row("import-poll-503", "device_import", (fault("status", "imports", status=503),),
+        "imports", (503, 200), ok=True, opts=IMPORTING, tenant=INSTANT, setup="imported-once"),
+    Row("import-poll-malformed", "device_import", (fault("malformed", "imports", each_missing=["state"]),),
+        "imports", (200,), ok=False, opts=IMPORTING, tenant=INSTANT,
+        words=("import records that cannot be used", "state", "request-id", "2 of 2 devices failed")),
+    Row("import-delete-429", "device_import", (fault("status", "import_record", method="DELETE", status=429),),
+        "import_record", (429, 200, 200), ok=True, opts=IMPORTING, tenant=INSTANT, gap=THROTTLE_BACKOFF,
+        setup="imported-once"),
+    Row("import-403-read-only", "device_import", (), "import", (403,), ok=False, opts=IMPORTING, tenant=INSTANT,
+        setup="read-only", words=("2 of 2 devices failed", "403", "DeviceManagementServiceConfig.ReadWrite.All"),
+        also={"devices": (200, 200)}),
 ]
 
 
@@ -324,6 +363,15 @@ def prepare(row, tenant):
     return connection
 
 
+def module_options(row, tenant):
+    """The row's options; serials to import are made this tenant's own (another tenant's would be 808)."""
+    options = dict(row.opts)
+    if "devices" in options:
+        options["devices"] = [dict(d, serial_number="%s-%s" % (d["serial_number"], tenant.tenant_id[:8]))
+                              for d in options["devices"]]
+    return options
+
+
 def check_row_specifics(row, tenant, result, watched):
     """Assertions that only some rows have."""
     if row.setup == "allowed-at-from-retry-after":
@@ -347,6 +395,9 @@ def check_row_specifics(row, tenant, result, watched):
         # A request that never left is not a lost answer: no "could not tell whether ... started".
         assert "could not tell" not in result["msg"].lower(), result["msg"]
         assert result.get("changed") is False, result
+    elif row.setup == "imported-once":
+        stats = tenant.sim.import_stats(tenant.tenant_id)
+        assert (stats["records_created"], stats["records"]) == (2, 0), stats  # no serial twice, cleaned up
     if row.module == "device_info" and row.ok:
         assert [d["serial_number"] for d in result["devices"]] == list(DEVICES)
 
@@ -356,7 +407,7 @@ def test_fault_matrix(make_tenant, run_playbook, row):
     tenant = make_tenant(**row.tenant)
     connection = prepare(row, tenant)
     connections_before = connections_opened(tenant.sim)
-    task = {"name": "case", MODULES[row.module]: dict(row.opts), "register": "case"}
+    task = {"name": "case", MODULES[row.module]: module_options(row, tenant), "register": "case"}
     run = run_playbook([task], module_defaults=connection)
     recorded = run.result("case")
     result = recorded["result"]

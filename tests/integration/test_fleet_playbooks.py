@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from ansible_env import BIN, ansible_environment
-from helpers import graph_time
+from helpers import devices, graph_time, serials, write_csv
 
 READ_ONLY = ["DeviceManagementServiceConfig.Read.All"]
 
@@ -412,3 +412,54 @@ def test_max_sync_age_is_judged_on_graphs_clock(make_tenant, run_shipped):
 
     assert run.rc == 0, run.stdout
     assert run.host_result("Fail the tenants that could not be read or that break a rule", "behind")["status"] == "skipped"
+
+
+def test_import_playbook_over_three_tenants_prints_one_table(make_tenant, run_shipped, tmp_path):
+    fresh, partly, foreign_owner = (make_tenant(import_seconds=1) for _tenant in range(3))
+    clashing = make_tenant(import_seconds=1)
+    new_rows, known_rows, clash_rows = devices(serials("NEW", 2)), devices(serials("OLD", 2)), devices(serials("X", 1))
+    partly.sim.add_devices(partly.tenant_id, [{"serialNumber": known_rows[0]["serial_number"]}])
+    foreign_owner.sim.add_devices(foreign_owner.tenant_id, [{"serialNumber": clash_rows[0]["serial_number"]}])
+    files = [write_csv(tmp_path / ("%s.csv" % name), rows, encoding)
+             for name, rows, encoding in (("fresh", new_rows, "utf-16"), ("partly", known_rows, "utf-8-sig"),
+                                          ("clashing", clash_rows, "utf-8"))]
+    json_path, csv_path = tmp_path / "import.json", tmp_path / "import.csv"
+
+    run = run_shipped("intune.autopilot.import", hosts={
+        "fresh": host_vars(fresh, intune_autopilot_csv=files[0]),
+        "partly": host_vars(partly, intune_autopilot_csv=files[1]),
+        "clashing": host_vars(clashing, intune_autopilot_csv=files[2]),
+    }, extra_vars={"autopilot_report_json": str(json_path), "autopilot_report_csv": str(csv_path)})
+
+    assert run.rc != 0  # the clashing tenant's 808 fails that host, after its row was recorded
+    table = run.table()
+    print("\n".join(table))
+    assert table[0] == "Windows Autopilot device import (3 tenants)"
+    assert re.match(r"host +\| tenant +\| imported +\| already registered +\| failed +\| sync +\| warnings$", table[1])
+    rows = dict((row["host"], row) for row in json.loads(json_path.read_text()))
+    counts = dict((h, (int(r["imported"]), int(r["already_registered"]), int(r["failed_rows"]))) for h, r in rows.items())
+    assert counts == {"fresh": (2, 0, 0), "partly": (1, 1, 0), "clashing": (0, 0, 1)}
+    assert [rows[h]["tenant_id"] for h in ("fresh", "partly", "clashing")] == [
+        fresh.tenant_id, partly.tenant_id, clashing.tenant_id]
+    assert rows["fresh"]["sync"] == rows["partly"]["sync"] == "triggered"
+    assert rows["clashing"]["sync"] == "not needed" and rows["clashing"]["failed"]
+    assert "ZtdDeviceAssignedToOtherTenant" in rows["clashing"]["warnings"][0]
+    assert run.custom_stats() == {"autopilot_report": list(json.loads(json_path.read_text()))}
+    with csv_path.open() as handle:
+        assert [r["host"] for r in csv.DictReader(handle)] == list(rows)
+    assert run.host_result("Fail the tenants whose import failed", "fresh")["status"] == "skipped"
+    assert run.host_result("Fail the tenants whose import failed", "clashing")["status"] == "failed"
+    # Each tenant got its own file's devices and nothing else.
+    assert [(t.sim.import_stats(t.tenant_id)["records_created"], t.sim.import_stats(t.tenant_id)["records"])
+            for t in (fresh, partly, clashing)] == [(2, 0), (1, 0), (1, 0)]
+    assert foreign_owner.log() == []
+
+
+def test_import_playbook_fails_a_host_without_its_csv_before_any_request(make_tenant, run_shipped):
+    tenant = make_tenant()
+    run = run_shipped("intune.autopilot.import", hosts={"nocsv": host_vars(tenant)})
+
+    assert run.rc != 0
+    failure = run.host_result("Make sure the host names its CSV file", "nocsv")
+    assert failure["status"] == "failed" and "sets no intune_autopilot_csv" in failure["result"]["msg"]
+    assert tenant.log() == []

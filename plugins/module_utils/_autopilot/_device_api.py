@@ -47,6 +47,8 @@ DEVICE_NOT_FOUND = ("Graph has no Windows Autopilot device with this id in the t
                     "never registered (import its hardware hash with intune.autopilot.autopilot_device_import)")
 _READ_HINTS = dict(DEVICE_READ_HINTS)
 _READ_HINTS[404] = DEVICE_NOT_FOUND
+# What to look at when a write's answer was lost and reading Graph failed too.
+DEVICE_CHECK = "the device with intune.autopilot.autopilot_device_info"
 _WRITE_HINTS = dict(DEVICE_WRITE_HINTS)
 _WRITE_HINTS[404] = DEVICE_NOT_FOUND
 
@@ -183,10 +185,10 @@ class DeviceGraph(AutopilotGraph):
             return True if shows_changes(device, changes) else None
         return read
 
-    def settled_write(self, send, settled, what):
+    def settled_write(self, send, settled, what, check=DEVICE_CHECK):
         """``send()`` once; after a lost answer read (``settled()``: a result, or None when Graph shows
         nothing yet) and send again only then, with backoff, at most max_retries times, never past
-        the deadline."""
+        the deadline. ``check`` says what to look at when the read fails too."""
         lost_answers = 0
         while True:
             try:
@@ -202,9 +204,9 @@ class DeviceGraph(AutopilotGraph):
                 if isinstance(exc, GraphError) and exc.status == 404:
                     raise
                 raise GraphError(
-                    "Could not tell whether Graph carried out %s: its answer was lost (%s), and reading the "
-                    "device failed: %s Check the device with intune.autopilot.autopilot_device_info before "
-                    "running the task again." % (what, lost.message.rstrip("."), exc.message),
+                    "Could not tell whether Graph carried out %s: its answer was lost (%s), and reading what "
+                    "Graph shows failed: %s Check %s before running the task again."
+                    % (what, lost.message.rstrip("."), exc.message, check),
                     **_details(exc))
             if outcome is not None:
                 return outcome

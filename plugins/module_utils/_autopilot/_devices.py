@@ -74,13 +74,14 @@ def device_result(body):
     return result
 
 
-def _serial_key(serial):
+def serial_key(serial):
+    """A serial number as Intune compares it (ignoring case and surrounding blanks): a dict key."""
     return (serial or "").strip().upper()
 
 
 def serial_matches(serial, wanted):
     """Serial numbers compare as Intune does: exact, ignoring case and surrounding blanks."""
-    return _serial_key(serial) == _serial_key(wanted) and bool(_serial_key(wanted))
+    return serial_key(serial) == serial_key(wanted) and bool(serial_key(wanted))
 
 
 def odata_string(value):

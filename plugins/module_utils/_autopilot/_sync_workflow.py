@@ -61,15 +61,17 @@ class SyncWorkflow:
     """One autopilot_sync task. ``run()`` returns the module result or raises WorkflowError.
 
     ``clock`` is Graph's clock (GraphClock): ``now()`` on Graph's time,
-    ``monotonic()`` and ``sleep()`` for the one deadline of the task.
+    ``monotonic()`` and ``sleep()`` for the one deadline of the task. A task
+    that syncs after other work (autopilot_device_import) passes its own
+    ``deadline`` (monotonic), which started with its ``wait_timeout``.
     """
 
-    def __init__(self, graph, options, clock, check_mode=False):
+    def __init__(self, graph, options, clock, check_mode=False, deadline=None):
         self.graph = graph
         self.options = options
         self.clock = clock
         self.check_mode = check_mode
-        self.deadline = clock.monotonic() + options.wait_timeout
+        self.deadline = clock.monotonic() + options.wait_timeout if deadline is None else deadline
         graph.limit_retries_to(self.deadline)
         self.settings = None  # the last settings read, reported when present
         self.sync_status = None  # the latest status learnt; None = nothing read yet
