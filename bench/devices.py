@@ -281,8 +281,8 @@ def rst(results, meta):
                  % (info["peak_worker_mb"]["max"], info["peak_main_mb"]["max"]))
     lines.append("")
     targets = dict(imp["targets"], **info["targets"])
-    lines.append("Targets: " + "; ".join("``%s``: %s" % (name, "met" if ok else "**missed**")
-                                       for name, ok in targets.items()) + ".")
+    verdicts = ("``%s``: %s" % (name, "met" if ok else "**missed**") for name, ok in targets.items())
+    lines.append("Targets: " + "; ".join(verdicts) + ".")
     return "\n".join(lines) + "\n"
 
 

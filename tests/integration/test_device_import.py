@@ -133,7 +133,7 @@ def _rounds(entries, gap=0.4):
     ("acted_then_reset", 2, 2),       # two of four created, then the connection reset
 ], ids=["504-all-created", "reset-two-created"])
 def test_a_lost_import_answer_is_decided_by_reading_the_records(make_tenant, run_playbook, fault, acted_records,
-                                                               posts):
+                                                                posts):
     tenant = make_tenant(**FAST)
     given = devices(serials("LOST", 4))
     params = {"status": 504} if fault == "acted_then_status" else {}

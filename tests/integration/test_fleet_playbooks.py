@@ -354,8 +354,8 @@ def test_awx_survey_specs_ask_only_for_variables_the_playbook_reads(name):
     root = Path(__file__).resolve().parents[2]
     survey = json.loads((root / "docs" / ("awx_survey_%s.json" % name)).read_text())
     # The playbook and the guard it imports from the fleet role.
-    playbook = "\n".join(path.read_text() for path in (root / "playbooks" / ("%s.yml" % name),
-                                                        root / "roles" / "fleet" / "tasks" / "own_tenant.yml"))
+    sources = (root / "playbooks" / ("%s.yml" % name), root / "roles" / "fleet" / "tasks" / "own_tenant.yml")
+    playbook = "\n".join(path.read_text() for path in sources)
     assert survey["name"] == "intune.autopilot.%s" % name and survey["spec"]
     for question in survey["spec"]:
         assert question["type"] in ("text", "integer", "multiplechoice"), question

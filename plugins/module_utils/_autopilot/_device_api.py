@@ -72,8 +72,7 @@ def iter_collection(client, path, parse, what, params=None, hints=None):
             parsed = [parse(item) for item in items]
         except MalformedProperty as exc:
             raise malformed(what, exc, response)
-        for item in parsed:
-            yield item
+        yield from parsed
         link = body.get("@odata.nextLink")
         if not link:
             return
@@ -138,18 +137,18 @@ class DeviceGraph(AutopilotGraph):
     def update_device_properties(self, device_id, changes):
         """POST updateDeviceProperties setting ``changes`` ({result key: value} of _devices.MANAGED)."""
         self.settled_write(lambda: self._action(device_id, "updateDeviceProperties", update_body(changes)),
-                    self._showing(device_id, changes), "the update of device %s" % device_id)
+                           self._showing(device_id, changes), "the update of device %s" % device_id)
 
     def assign_user(self, device_id, user_principal_name):
         self.settled_write(lambda: self._action(device_id, "assignUserToDevice",
-                                         {"userPrincipalName": user_principal_name}),
-                    self._showing(device_id, {"user_principal_name": user_principal_name}),
-                    "the user assignment of device %s" % device_id)
+                                                {"userPrincipalName": user_principal_name}),
+                           self._showing(device_id, {"user_principal_name": user_principal_name}),
+                           "the user assignment of device %s" % device_id)
 
     def unassign_user(self, device_id):
         self.settled_write(lambda: self._action(device_id, "unassignUserFromDevice", {}),
-                    self._showing(device_id, {"user_principal_name": ""}),
-                    "the user unassignment of device %s" % device_id)
+                           self._showing(device_id, {"user_principal_name": ""}),
+                           "the user unassignment of device %s" % device_id)
 
     def delete_device(self, device_id):
         """DELETE the device: True when this call deleted it, False when Graph says it is already gone

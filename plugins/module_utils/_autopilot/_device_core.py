@@ -38,7 +38,7 @@ DEVICE_OPTIONS = dict(
     wait_timeout=dict(type="int", default=300),
     poll_interval=dict(type="int", default=10),
 )
-_MANAGED_OPTIONS = tuple(key for key, _ in MANAGED)
+_MANAGED_OPTIONS = tuple(key for key, _graph_name in MANAGED)
 
 
 def argument_spec(environ=None):

@@ -42,7 +42,7 @@ _GUIDS = (("azure_ad_device_id", ("azureActiveDirectoryDeviceId", "azureAdDevice
           ("managed_device_id", ("managedDeviceId",)))
 _REQUIRED = ("id", "serialNumber")
 
-RESULT_KEYS = tuple(k for k, _ in _TEXT) + tuple(k for k, _ in _TIMESTAMPS) + tuple(k for k, _ in _GUIDS)
+RESULT_KEYS = tuple(pair[0] for pair in _TEXT + _TIMESTAMPS + _GUIDS)
 
 # What autopilot_device manages: result key -> the updateDeviceProperties parameter.
 MANAGED = (("group_tag", "groupTag"), ("display_name", "displayName"),
@@ -119,13 +119,13 @@ def device_matches(device, serial_number=None, group_tag=None):
 
 def managed_properties(device):
     """The properties autopilot_device manages, as a diff side: missing text counts as ""."""
-    return dict((key, device.get(key) or "") for key, _ in MANAGED)
+    return dict((key, device.get(key) or "") for key, _graph_name in MANAGED)
 
 
 def wanted_changes(device, wanted):
     """{result key: new value} for what ``wanted`` sets (None = leave alone) and ``device`` lacks."""
     current = managed_properties(device)
-    return dict((key, wanted[key]) for key, _ in MANAGED
+    return dict((key, wanted[key]) for key, _graph_name in MANAGED
                 if wanted.get(key) is not None and wanted[key] != current[key])
 
 

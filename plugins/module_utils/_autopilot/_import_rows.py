@@ -164,7 +164,7 @@ def _columns(header, path):
                                              "columns as Get-WindowsAutopilotInfo writes them (%s)."
                                  % (path, " and no ".join("'%s'" % c for c in missing),
                                     "s" if len(missing) > 1 else "",
-                                    ", ".join(c for c, _ in CSV_COLUMNS)))
+                                    ", ".join(column[0] for column in CSV_COLUMNS)))
     return found
 
 

@@ -70,8 +70,8 @@ class Transport(_SessionBase):
     def rebuild_auth(self, prepared_request, response):
         """On a redirect: drop Authorization for another host, as requests does, but never
         add ``~/.netrc`` credentials for the new host as requests would."""
-        if "Authorization" in prepared_request.headers and self.should_strip_auth(response.request.url,
-                                                                                 prepared_request.url):
+        if "Authorization" in prepared_request.headers and self.should_strip_auth(
+                response.request.url, prepared_request.url):
             del prepared_request.headers["Authorization"]
 
     def _fits(self, wait):

@@ -113,8 +113,8 @@ def test_csv_in_every_encoding_get_windowsautopilotinfo_writes(tmp_path, encodin
     path = tmp_path / "hashes.csv"
     path.write_bytes(bom + csv_text("PF-ü1,,%s" % HASH, "PF-2,XYZ,%s" % HASH).encode(encoding))
     rows = rows_from_csv(str(path), "Kiosk")
-    assert [(r.serial_number, r.product_key, r.group_tag) for r in rows] == [("PF-ü1", None, "Kiosk"),
-                                                                            ("PF-2", "XYZ", "Kiosk")]
+    assert [(r.serial_number, r.product_key, r.group_tag) for r in rows] == [
+        ("PF-ü1", None, "Kiosk"), ("PF-2", "XYZ", "Kiosk")]
     assert rows[0].hardware_hash == HASH
     assert rows[1].where == "line 3 of %s" % path
 

@@ -159,7 +159,10 @@ class FakeGraph:
 
     def read_settings(self):
         self._run_syncs()
-        at = lambda seconds: T0 + datetime.timedelta(seconds=seconds)
+
+        def at(seconds):
+            return T0 + datetime.timedelta(seconds=seconds)
+
         if self._running():
             return AutopilotSettings("s", at(-3600), at(-3600), "inProgress")
         if not self.syncs:
