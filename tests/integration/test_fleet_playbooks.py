@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from ansible_env import BIN, ansible_environment
-from helpers import devices, graph_time, parse_z, serials, write_csv
+from helpers import devices, documented_block, graph_time, parse_z, serials, write_csv
 
 READ_ONLY = ["DeviceManagementServiceConfig.Read.All"]
 ROOT = Path(__file__).resolve().parents[2]
@@ -358,6 +358,52 @@ def test_an_error_is_printed_once_cut_in_the_table_and_whole_in_the_files(make_t
     assert cells["wrong"]["warnings"] == error[:57] + "...", cells
     assert max(len(text) for row in cells.values() for text in row.values()) == 60
     assert (cells["wrong"]["status"], cells["wrong"]["next_allowed_sync"]) == ("error", "-"), cells
+
+
+@pytest.mark.parametrize("layout", ["inventory host_vars", "project wrapper"])
+def test_one_app_per_customer_with_a_vaulted_secret_reaches_each_tenant_with_its_own_app(make_tenant, run_shipped,
+                                                                                        tmp_path, layout):
+    """The MSP setup of scale.rst and awx.rst: every customer its own app registration, client_id and secret
+    as host variables, one secret vault-encrypted with ansible-vault encrypt_string, in the inventory's
+    host_vars (scale.rst) or in the project beside the wrapper playbook of awx.rst (an AWX project)."""
+    home = make_tenant()  # the environment's credential, which no host may fall back to
+    customers = dict(("customer%d" % i, make_tenant(domain="customer%d-apps.onmicrosoft.com" % i)) for i in range(3))
+    password_file = tmp_path / "vault-pass"
+    password_file.write_text("vault-password-for-the-test\n")
+    vaulted = customers["customer2"]
+    encrypted = subprocess.run(
+        [str(BIN / "ansible-vault"), "encrypt_string", "--vault-password-file", str(password_file),
+         "--stdin-name", "intune_client_secret"],
+        input=vaulted.secret, env=ansible_environment(), capture_output=True, text=True, check=True).stdout
+    assert encrypted.startswith("intune_client_secret: !vault |") and vaulted.secret not in encrypted
+    if layout == "inventory host_vars":
+        (tmp_path / "host_vars").mkdir()
+        (tmp_path / "host_vars" / "customer2.yml").write_text(encrypted)  # beside the inventory
+        playbook = "intune.autopilot.sync"
+    else:
+        secrets = tmp_path / "project" / "secrets"
+        secrets.mkdir(parents=True)
+        (secrets / "customer2.yml").write_text(encrypted)
+        for name in ("customer0", "customer1"):  # their secrets are in the inventory: empty files
+            (secrets / ("%s.yml" % name)).write_text("{}\n")
+        playbook = tmp_path / "project" / "sync_customers.yml"
+        playbook.write_text(documented_block("awx.rst", "# sync_customers.yml in the project"))
+    hosts = dict((name, host_vars(t, intune_tenant_id="%s-apps.onmicrosoft.com" % name)) for name, t in customers.items())
+    del hosts["customer2"]["intune_client_secret"]
+
+    run = run_shipped(str(playbook), hosts=hosts, env=awx_credential(home), vault_password_file=password_file)
+
+    assert run.rc == 0, run.stdout + run.stderr
+    rows = run.custom_stats()["autopilot_report"]
+    assert [(row["host"], row["tenant_id"], row["outcome"]) for row in rows] == [
+        (name, t.tenant_id, "triggered") for name, t in customers.items()]
+    for tenant in customers.values():
+        # The token, the sync and the read of each tenant: all with that tenant's own app.
+        calls = [(e["endpoint"], e["client_id"]) for e in tenant.log() if e["endpoint"] != "discovery"]
+        assert calls == [("token", tenant.client_id), ("sync", tenant.client_id), ("token", tenant.client_id),
+                         ("settings", tenant.client_id)], calls
+    assert home.log() == []
+    assert vaulted.secret not in run.stdout + run.stderr
 
 
 def test_report_fails_the_tenants_that_break_the_rules(make_tenant, run_shipped):
