@@ -96,7 +96,7 @@ def test_garbage_raises_value_error(value):
 def test_timestamps_past_what_the_rules_compute_with_raise_only_value_error(value, words):
     with pytest.raises(ValueError) as info:
         parse_timestamp(value)
-    assert type(info.value) is ValueError
+    assert info.type is ValueError  # exactly ValueError, not a subclass
     assert words in str(info.value)
 
 

@@ -5,13 +5,7 @@ import json
 import pytest
 
 from ansible_collections.intune.autopilot.plugins.module_utils._base._errors import GraphError
-from ansible_collections.intune.autopilot.plugins.module_utils._client._graph import (
-    GraphClient,
-    _decode_json,
-    error_message,
-)
-from ansible_collections.intune.autopilot.plugins.module_utils._client._retry import RetryPolicy
-from ansible_collections.intune.autopilot.plugins.module_utils._client._session import Transport
+from ansible_collections.intune.autopilot.plugins.module_utils._client._graph import _decode_json, error_message
 
 SETTINGS = "deviceManagement/windowsAutopilotSettings"
 
@@ -151,7 +145,7 @@ class Answer:
 def test_a_body_nested_too_deeply_is_not_json_we_can_use():
     with pytest.raises(ValueError) as info:
         _decode_json(Answer(DEEP))
-    assert type(info.value) is not RecursionError and "nested too deeply" in str(info.value)
+    assert info.type is not RecursionError and "nested too deeply" in str(info.value)
 
 
 def test_intunes_refusal_of_the_sync_is_returned_with_its_inner_message(https_sim, sim_tenant, client_for):
