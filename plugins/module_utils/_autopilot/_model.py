@@ -101,15 +101,21 @@ class MalformedProperty(ValueError):
         self.value = value
 
 
-def timestamp_property(body, name, required=True):
-    """``body[name]`` as an aware UTC datetime (None for null or "never"); MalformedProperty if unusable."""
+def _string_property(body, name, required, kind):
+    """``body[name]``: a string or None; MalformedProperty when missing (if required) or not a string."""
     if name not in body:
         if required:
             raise MalformedProperty(name, None, None)
         return None
     value = body[name]
     if value is not None and not isinstance(value, str):
-        raise MalformedProperty(name, value, "not a timestamp string")
+        raise MalformedProperty(name, value, "not a %s" % kind)
+    return value
+
+
+def timestamp_property(body, name, required=True):
+    """``body[name]`` as an aware UTC datetime (None for null or "never"); MalformedProperty if unusable."""
+    value = _string_property(body, name, required, "timestamp string")
     try:
         return parse_timestamp(value)
     except ValueError as exc:
@@ -118,14 +124,7 @@ def timestamp_property(body, name, required=True):
 
 def text_property(body, name, required=True):
     """``body[name]`` as text or None; MalformedProperty when missing (if required) or not a string."""
-    if name not in body:
-        if required:
-            raise MalformedProperty(name, None, None)
-        return None
-    value = body[name]
-    if value is not None and not isinstance(value, str):
-        raise MalformedProperty(name, value, "not a string")
-    return value
+    return _string_property(body, name, required, "string")
 
 
 class AutopilotSettings:
