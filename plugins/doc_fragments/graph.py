@@ -133,6 +133,12 @@ options:
         as C(/tmp) excepted); otherwise nothing is read from or written to the cache.
       - Failing to write the cache never fails a task.
     type: path
+attributes:
+  action_group:
+    support: full
+    membership:
+      - intune.autopilot.graph
+    description: Use C(group/intune.autopilot.graph) in C(module_defaults) to set the connection options.
 requirements:
   - python >= 3.8
   - msal >= 1.35.0

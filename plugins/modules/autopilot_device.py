@@ -52,11 +52,6 @@ attributes:
     description:
       - Shows the managed properties (C(group_tag), C(display_name), C(user_principal_name))
         before and after; after a deletion, after is empty.
-  action_group:
-    support: full
-    membership:
-      - intune.autopilot.graph
-    description: Use C(group/intune.autopilot.graph) in C(module_defaults) to set the connection options.
 options:
   serial_number:
     description:

@@ -38,11 +38,6 @@ attributes:
   diff_mode:
     support: none
     description: Does not return a diff.
-  action_group:
-    support: full
-    membership:
-      - intune.autopilot.graph
-    description: Use C(group/intune.autopilot.graph) in C(module_defaults) to set the connection options.
 options:
   serial_number:
     description:

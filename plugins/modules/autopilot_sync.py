@@ -28,6 +28,14 @@ description:
     C(lastManualSyncTriggerDateTime) at or after the moment the first request was sent, on Graph's
     clock, means this task started the sync (RV(outcome=triggered)); otherwise the request is sent
     again after backoff, at most O(max_retries) times. One task never starts two syncs.
+  - Graph stamps the trigger in its back end, so the request sent again may meet the C(409) or C(429)
+    of the sync the lost one started before the settings show it. Such a refusal is never taken for
+    another sync; the task reads on, within O(wait_timeout), until the settings show its trigger, or an
+    earlier trigger whose 10-minute window explains the refusal; if they never tell, it fails saying
+    that a sync may have started, with C(changed=true), and does not send the request again.
+  - Intune answers the C(409) and C(429) itself, without C(Retry-After); the 10-minute window follows
+    from C(lastManualSyncTriggerDateTime) on Graph's clock. A failure shows the message Intune put
+    inside Graph's error, never its escaped JSON.
   - Every time rule (the 10-minute window, O(skip_if_synced_within), check-mode predictions, the
     throttle wait, whether a sync has finished) runs on Graph's clock, taken from the C(Date) header
     of its latest answer; the controller's clock may be off.
@@ -53,11 +61,6 @@ attributes:
   diff_mode:
     support: none
     description: Does not return a diff.
-  action_group:
-    support: full
-    membership:
-      - intune.autopilot.graph
-    description: Use C(group/intune.autopilot.graph) in C(module_defaults) to set the connection options.
 options:
   if_in_progress:
     description:
@@ -173,7 +176,8 @@ outcome:
     - Also returned by a failed task once it is known. After this task started a sync, every later
       failure still returns V(triggered), with C(changed=true).
     - Missing only from a failure where the answer to the sync request was lost and the settings
-      could not be read to tell whether Graph started it.
+      could not tell whether Graph started it (not readable, or not showing it within
+      O(wait_timeout)); such a failure returns C(changed=true), as a sync may have started.
   returned: always
   type: str
   sample: triggered

@@ -33,11 +33,6 @@ attributes:
   diff_mode:
     support: none
     description: Does not return a diff.
-  action_group:
-    support: full
-    membership:
-      - intune.autopilot.graph
-    description: Use C(group/intune.autopilot.graph) in C(module_defaults) to set the connection options.
 options: {}
 """
 

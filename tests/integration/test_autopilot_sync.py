@@ -115,6 +115,34 @@ def test_throttled_wait_sleeps_until_the_window_ends_then_triggers(make_tenant, 
     assert 0 <= log_seconds(posts[-1]) - window_end < 5
 
 
+def test_intunes_refusal_shows_its_inner_message_and_its_window_follows_from_the_trigger(tenant, run_playbook):
+    # Intune answers the sync's 429 itself: error.message holds its JSON object, and no Retry-After.
+    trigger = graph_time(WINDOW - 15)
+    tenant.sim.set_settings(tenant.tenant_id, lastManualSyncTriggerDateTime=trigger, syncStatus="completed")
+    run = run_playbook([dict(sync_task("refused", if_throttled="fail"), ignore_errors=True),
+                        sync_task("waited", if_throttled="wait")], module_defaults=tenant.connection)
+
+    refused, waited = run.result("refused"), run.result("waited")["result"]
+    message = refused["result"]["msg"]
+    first = tenant.requests("POST", "sync")[0]
+    assert refused["status"] == "failed"
+    assert (" Graph said: Autopilot sync was requested too recently. Only one manual sync is allowed every 10 "
+            "minutes. - Operation ID (for customer support): ") in message
+    assert "Activity ID: %s - Url: https://fef." % first["client_request_id"] in message
+    assert "_version" not in message and "RetryAfter" not in message
+    assert "\r" not in message and "\\r\\n" not in message  # neither its CRLFs nor their escapes
+    error = refused["result"]["error"]
+    assert (error["status"], error["code"], error["request_id"]) == (429, "TooManyRequests", first["request_id"])
+    assert error["message"] in message
+    assert (waited["outcome"], waited["changed"]) == ("triggered", True)
+    # Without Retry-After every 429 is followed by a read: the wait ends on the window those settings give.
+    assert graph_requests(tenant.log()) == [("POST", "sync"), ("GET", "settings")] * 2 + [("POST", "sync")]
+    posts = tenant.requests("POST", "sync")
+    assert [e["status"] for e in posts] == [429, 429, 204]
+    window_end = parse_z(trigger[:26] + "Z").timestamp() + WINDOW
+    assert 0 <= log_seconds(posts[-1]) - window_end < 5
+
+
 def test_skip_if_synced_within_skips_without_posting(tenant, run_playbook):
     tenant.sim.set_settings(tenant.tenant_id, lastSyncDateTime=graph_time(300), syncStatus="completed")
     run = run_playbook([sync_task(skip_if_synced_within=3600)], module_defaults=tenant.connection)

@@ -116,6 +116,19 @@ MATRIX = [
         "settings", (429, 429, 429), ok=False, conn={"max_retries": 2},
         words=("429", "throttling", "max_retries", "3 attempts"),
         error={"status": 429, "code": "TooManyRequests"}, ids=True, gap=(1.0, 4.0)),
+    # -- a Retry-After no client can honour -------------------------------------------------------
+    # "²" passes str.isdigit(); forty nines overflowed "now + Retry-After". Neither is believed: the
+    # read is retried with backoff, and the sync's window follows from the last manual trigger.
+    Row("429-retry-after-not-a-number", "settings", (fault("status", "settings", status=429, retry_after="\u00b2"),),
+        "settings", (429, 200), ok=True, gap=BACKOFF, also=GRAPH_TOKEN_OK),
+    Row("429-retry-after-not-a-number", "sync", (fault("status", "sync", status=429, retry_after="\u00b2"),),
+        "sync", (429,), ok=True, result={"outcome": "throttled", "changed": False},
+        also={"settings": (200,)}, setup="allowed-at-from-settings"),
+    Row("429-retry-after-huge", "settings", (fault("status", "settings", status=429, retry_after="9" * 40),),
+        "settings", (429, 200), ok=True, gap=BACKOFF, also=GRAPH_TOKEN_OK),
+    Row("429-retry-after-huge", "sync", (fault("status", "sync", status=429, retry_after="9" * 40),),
+        "sync", (429,), ok=True, result={"outcome": "throttled", "changed": False},
+        also={"settings": (200,)}, setup="allowed-at-from-settings"),
     # -- 503 / 504 --------------------------------------------------------------------------------
     Row("503", "settings", (fault("status", "settings", status=503),),
         "settings", (503, 200), ok=True, also=GRAPH_TOKEN_OK, gap=BACKOFF),

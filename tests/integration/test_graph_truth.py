@@ -2,6 +2,7 @@
 
 * a sync Graph started whose answer was lost (acted, then 503/504, a reset or a read timeout),
   under every combination of if_throttled / if_in_progress / wait: one sync, ``triggered``;
+* the same when Graph stamps the trigger late and refuses the request sent again (409, 429);
 * Graph's clock: the tenant's Graph runs minutes ahead of or behind this host;
 * a syncStatus that lags the trigger; reads throttled during a wait; one deadline per task;
 * malformed values, token errors by where they happened, a token for another cloud's Graph.
@@ -98,6 +99,79 @@ def test_a_lost_answer_with_a_lagging_status_is_still_ours_and_running(make_tena
     assert (result["outcome"], result["changed"]) == ("triggered", True)
     assert result["sync_status"] == "inProgress"  # ours, not the stale 'completed' Graph still shows
     assert result["autopilot_settings"]["sync_status"] == "completed"
+
+
+# -- a refusal after a lost answer, while Graph stamps the trigger late ---------------------------------
+
+TRIGGER_LAG = 5  # seconds before lastManualSyncTriggerDateTime shows the trigger; POSTs meanwhile are refused
+LOST_THEN_REFUSED = {
+    "acted-then-503": ({"kind": "acted_then_status", "status": 503}, 503),
+    "acted-then-reset": ({"kind": "acted_then_reset"}, None),
+}
+# A sync still running when the request is sent again meets a 409; one already over, the 429 of its window.
+REFUSED_WITH = {"409": 6, "429": 0}
+REFUSAL_COMBOS = {
+    "skip/skip/no-wait": {},
+    "wait/wait/wait": {"if_throttled": "wait", "if_in_progress": "wait", "wait": True},
+}
+
+
+def lagging_tenant(make_tenant, sync_seconds, trigger_lag=TRIGGER_LAG):
+    """A tenant whose last sync (and manual trigger) were two hours ago, so Graph accepts a sync at once."""
+    tenant = make_tenant(sync_seconds=sync_seconds, trigger_lag=trigger_lag)
+    tenant.sim.set_settings(tenant.tenant_id, syncStatus="completed", lastSyncDateTime=graph_time(tenant, 7100),
+                            lastManualSyncTriggerDateTime=graph_time(tenant, 7200))
+    return tenant
+
+
+@pytest.mark.parametrize("combo", list(REFUSAL_COMBOS))
+@pytest.mark.parametrize("refusal", list(REFUSED_WITH))
+@pytest.mark.parametrize("fault", list(LOST_THEN_REFUSED))
+def test_a_refusal_after_a_lost_answer_waits_for_the_trigger_graph_stamps_late(make_tenant, run_playbook, fault,
+                                                                               refusal, combo):
+    tenant = lagging_tenant(make_tenant, REFUSED_WITH[refusal])
+    spec, lost_status = LOST_THEN_REFUSED[fault]
+    tenant.sim.add_fault(tenant=tenant.tenant_id, endpoint="sync", **spec)
+    options = dict(REFUSAL_COMBOS[combo], poll_interval=1, wait_timeout=60)
+    run = run_playbook([sync_task(**options)], module_defaults=tenant.connection)
+
+    recorded = run.result("sync")
+    result = recorded["result"]
+    posts = [e["status"] for e in tenant.requests("POST", "sync")]
+    started = tenant.sim.syncs_started(tenant.tenant_id)
+    record("lagging-trigger", "%s--%s--%s" % (fault, refusal, combo.replace("/", "-")), outcome=result.get("outcome"),
+           changed=result.get("changed"), syncs_started=started, posts=posts, seconds=round(run.elapsed, 1))
+    assert recorded["status"] == "ok", result
+    assert (result["outcome"], result["changed"]) == ("triggered", True)
+    assert started == 1
+    assert posts == [lost_status, int(refusal)]  # sent again once, refused; never a third time
+    settings = result["autopilot_settings"]
+    assert settings["last_manual_sync_trigger_date_time"] > graph_time(tenant, 600)  # ours, stamped late
+    if options.get("wait"):
+        assert result["sync_status"] == "completed"
+        assert settings["last_sync_date_time"] >= settings["last_manual_sync_trigger_date_time"]
+    assert run.elapsed < 40
+
+
+def test_a_refusal_after_a_lost_answer_that_graph_never_explains_fails_saying_a_sync_may_have_started(
+        make_tenant, run_playbook):
+    tenant = lagging_tenant(make_tenant, sync_seconds=0, trigger_lag=120)
+    tenant.sim.add_fault("acted_then_status", tenant=tenant.tenant_id, endpoint="sync", status=503)
+    run = run_playbook([sync_task(if_throttled="wait", wait_timeout=6, poll_interval=1)],
+                       module_defaults=tenant.connection)
+
+    failed = run.result("sync")
+    result = failed["result"]
+    assert failed["status"] == "failed"
+    assert result["msg"].startswith("Could not tell whether Graph started a sync: the answer to an earlier sync "
+                                    "request was lost (Graph answered 503")
+    assert "Graph refused the next one as throttled, and within wait_timeout=6s" in result["msg"]
+    assert "A sync may have started: check with intune.autopilot.windows_autopilot_settings" in result["msg"]
+    assert result["changed"] is True and "outcome" not in result
+    assert [e["status"] for e in tenant.requests("POST", "sync")] == [503, 429]  # never a second sync request
+    assert tenant.sim.syncs_started(tenant.tenant_id) == 1
+    assert len(tenant.requests("GET", "settings")) >= 4  # read on until the deadline
+    assert TRACEBACK not in run.stdout + run.stderr
 
 
 # -- Graph's clock -----------------------------------------------------------------------------------
@@ -300,7 +374,7 @@ def test_a_window_past_wait_timeout_says_when_it_ends_and_what_would_reach_it(ma
 
 
 def test_sync_status_is_null_only_when_nothing_was_read(make_tenant, run_playbook):
-    with_retry_after = make_tenant()
+    with_retry_after = make_tenant(sync_retry_after=True)
     without = make_tenant(sync_retry_after=False)
     for tenant in (with_retry_after, without):
         tenant.sim.set_settings(tenant.tenant_id, syncStatus="completed",
@@ -323,6 +397,13 @@ MALFORMED = {
     "object-for-a-status": ({"values": {"syncStatus": {"value": "completed"}}},
                             "syncStatus is {'value': 'completed'}, not a string"),
     "missing-property": ({"missing": ["syncStatus"]}, "syncStatus is missing"),
+    # Both raised past the parser before (OverflowError, a traceback-shaped failure): refused like the rest.
+    "year-10000-in-utc": ({"values": {"lastSyncDateTime": "9999-12-31T23:30:00-01:00"}},
+                          "lastSyncDateTime is '9999-12-31T23:30:00-01:00', not a valid date and time (outside "
+                          "the years 1 to 9999 in UTC)"),
+    "offset-that-does-not-exist": ({"values": {"lastManualSyncTriggerDateTime": "2026-11-23T09:15:02+99:99"}},
+                                   "lastManualSyncTriggerDateTime is '2026-11-23T09:15:02+99:99', not a valid date "
+                                   "and time (the UTC offset +99:99 does not exist)"),
 }
 
 

@@ -11,7 +11,7 @@ DEMO_CLIENT_SECRET = "demo-only-secret-not-for-production"  # published on purpo
 
 _TENANT_KEYS = ("tenant_id", "domain", "intune", "throttle_seconds", "sync_seconds",
                 "sync_result", "sync_retry_after", "settings", "clock_offset", "status_lag",
-                "cloud", "devices") + tuple(DEVICE_KNOBS)
+                "trigger_lag", "cloud", "devices") + tuple(DEVICE_KNOBS)
 
 
 def demo_config(now=None):

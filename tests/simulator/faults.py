@@ -21,8 +21,10 @@ ACTED_KINDS = ("acted_then_status", "acted_then_reset", "acted_then_slow")
 # Windows Autopilot devices and imports: Intune answers their errors itself (intune_error).
 INTUNE_ENDPOINTS = ("devices", "device", "device_action", "imports", "import_record", "import")
 ENDPOINTS = ("discovery", "token", "msi", "settings", "sync") + INTUNE_ENDPOINTS + ("other",)
+# ...and so it does the sync action's (its 409 and 429 are the 10-minute rule's).
+INTUNE_SHAPED = INTUNE_ENDPOINTS + ("sync",)
 ENTRA_ENDPOINTS = ("discovery", "token")
-# Statuses whose faulted answer on an Intune endpoint has Intune's shape unless shape="graph";
+# Statuses whose faulted answer on an Intune-shaped endpoint has Intune's shape unless shape="graph";
 # the others (502, 503, 504, ...) come from Graph's gateway: plain Graph envelope.
 INTUNE_STATUSES = (400, 404, 409, 429, 500)
 SHAPES = ("intune", "graph")
@@ -106,15 +108,16 @@ class FaultQueue:
 
 
 def retry_after_header(params, now=None):
-    """Retry-After from retry_after=<seconds> or retry_after="http-date" (+retry_after_seconds);
-    ``now`` is the clock of the answer's Date header (the tenant's Graph clock)."""
+    """Retry-After from retry_after=<seconds> or retry_after="http-date" (+retry_after_seconds), or
+    any other text sent as it is (``"²"``, forty nines); ``now`` is the clock of the answer's Date
+    header (the tenant's Graph clock)."""
     value = params.get("retry_after")
     if value is None:
         return {}
     if value == "http-date":
         when = (time.time() if now is None else now) + float(params.get("retry_after_seconds", 0))
         return {"Retry-After": email.utils.formatdate(when, usegmt=True)}
-    return {"Retry-After": str(int(value))}
+    return {"Retry-After": value if isinstance(value, str) else str(int(value))}
 
 
 def replacement_response(fault, endpoint, request_id, client_request_id, now=None, path=None):
@@ -142,7 +145,7 @@ def replacement_response(fault, endpoint, request_id, client_request_id, now=Non
     if endpoint == "msi":
         return msi_error(status, message or "Managed identity endpoint is unavailable.", headers)
     code = params.get("code", _GRAPH_CODES.get(status, "UnknownError"))
-    if endpoint in INTUNE_ENDPOINTS and params.get(
+    if endpoint in INTUNE_SHAPED and params.get(
             "shape", "intune" if status in INTUNE_STATUSES else "graph") == "intune":
         return intune_error(status, code, request_id, client_request_id, path,
                             message or "An error has occurred", headers)

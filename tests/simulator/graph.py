@@ -3,7 +3,7 @@ also the checks and answer helpers every Graph endpoint shares (``authorize``, `
 ``odata_json``, ``read_json_object``, ``method_not_allowed``, ``not_found``)."""
 import json
 
-from .responses import Response, graph_error
+from .responses import Response, graph_error, intune_error
 from .state import SETTINGS_PROPERTIES
 from .tokens import TokenRejected
 
@@ -133,12 +133,15 @@ def sync(sim, call):
     outcome, retry_after = sim.state.trigger_sync(tenant_id)
     if outcome == "started":
         return Response.empty(204)
+    # Intune refuses the sync itself: its envelope, and no Retry-After unless sync_retry_after.
     if outcome == "in_progress":
-        return error(call, 409, "Conflict", "An Autopilot sync is already in progress for this "
-                     "tenant. Wait until it completes before requesting another one.")
+        return intune_error(409, "Conflict", call.request_id, call.client_request_id, call.path,
+                            "An Autopilot sync is already in progress for this tenant. Wait until it "
+                            "completes before requesting another one.")
     headers = {"Retry-After": str(retry_after)} if retry_after else None
-    return error(call, 429, "TooManyRequests", "Autopilot sync was requested too recently. "
-                 "Only one manual sync is allowed every 10 minutes.", headers)
+    return intune_error(429, "TooManyRequests", call.request_id, call.client_request_id, call.path,
+                        "Autopilot sync was requested too recently. Only one manual sync is allowed "
+                        "every 10 minutes.", headers)
 
 
 def v1(sim, call):

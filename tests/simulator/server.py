@@ -326,14 +326,14 @@ class Simulator:
 
     # --- tenants and principals --------------------------------------------------------
     def add_tenant(self, tenant_id=None, domain=None, intune=True, throttle_seconds=None,
-                   sync_seconds=None, sync_result=None, sync_retry_after=True, settings=None,
-                   clock_offset=0.0, status_lag=0.0, cloud="global", devices=None,
+                   sync_seconds=None, sync_result=None, sync_retry_after=False, settings=None,
+                   clock_offset=0.0, status_lag=0.0, cloud="global", devices=None, trigger_lag=0.0,
                    **device_knobs):
         """``devices``: seeded as by add_devices; ``device_knobs``: see device_state.KNOBS."""
         check_knobs(device_knobs)  # refuse a bad knob before the tenant exists
         tid = self.state.add_tenant(tenant_id, domain, intune, throttle_seconds, sync_seconds,
                                     sync_result, sync_retry_after, settings, clock_offset,
-                                    status_lag, cloud)
+                                    status_lag, cloud, trigger_lag)
         self.device_state.configure(tid, **device_knobs)
         if devices:
             self.add_devices(tid, devices)

@@ -131,9 +131,10 @@ class Tenant:
     throttle_seconds: float
     sync_seconds: float
     sync_result: str
-    sync_retry_after: bool
+    sync_retry_after: bool           # Intune's sync 409/429 carry no Retry-After unless this is set
     clock_offset: float = 0.0        # seconds this tenant's Graph clock is ahead of the simulator's
     status_lag: float = 0.0          # seconds after a trigger during which the old status shows
+    trigger_lag: float = 0.0         # seconds after a trigger before lastManualSyncTriggerDateTime shows it
     cloud: str = "global"            # whose Graph this tenant's answers play (token audience)
     settings_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     last_sync: int = None            # ticks (see to_ticks)
@@ -142,6 +143,8 @@ class Tenant:
     sync_ends_at: int = None         # ticks; set while inProgress
     sync_started_at: int = None      # ticks; when the running (or last) sync started
     shown_before: tuple = None       # (syncStatus, lastSync) shown until the lag is over
+    trigger_before: int = None       # ticks; the trigger shown until trigger_lag is over
+    trigger_shown_at: int = None     # ticks; when the latest trigger shows (None: at once)
     syncs_started: int = 0
     apps: dict = field(default_factory=dict)
     identities: dict = field(default_factory=dict)
@@ -184,8 +187,8 @@ class State:
             self._domains.clear()
 
     def add_tenant(self, tenant_id=None, domain=None, intune=True, throttle_seconds=None,
-                   sync_seconds=None, sync_result=None, sync_retry_after=True, settings=None,
-                   clock_offset=0.0, status_lag=0.0, cloud="global"):
+                   sync_seconds=None, sync_result=None, sync_retry_after=False, settings=None,
+                   clock_offset=0.0, status_lag=0.0, cloud="global", trigger_lag=0.0):
         tenant_id = str(uuid.UUID(tenant_id)) if tenant_id else str(uuid.uuid4())
         domain = (domain or "tenant-%s.onmicrosoft.com" % tenant_id[:8]).lower()
         tenant = Tenant(
@@ -194,7 +197,7 @@ class State:
             sync_seconds=float(self._pick(sync_seconds, "sync_seconds")),
             sync_result=self._pick(sync_result, "sync_result"),
             sync_retry_after=bool(sync_retry_after), clock_offset=float(clock_offset),
-            status_lag=float(status_lag), cloud=cloud)
+            status_lag=float(status_lag), cloud=cloud, trigger_lag=float(trigger_lag))
         if tenant.sync_result not in SYNC_RESULTS:
             raise ValueError("sync_result must be one of %s" % (SYNC_RESULTS,))
         if cloud not in GRAPH_RESOURCES:
@@ -210,10 +213,10 @@ class State:
 
     def update_tenant(self, tenant_id, **knobs):
         """Change throttle_seconds / sync_seconds / sync_result / sync_retry_after / intune /
-        clock_offset / status_lag / cloud."""
+        clock_offset / status_lag / trigger_lag / cloud."""
         allowed = {"throttle_seconds": float, "sync_seconds": float, "sync_result": str,
                    "sync_retry_after": bool, "intune": bool, "clock_offset": float,
-                   "status_lag": float, "cloud": str}
+                   "status_lag": float, "trigger_lag": float, "cloud": str}
         with self.lock:
             tenant = self._get(tenant_id)
             for name, value in knobs.items():
@@ -326,8 +329,11 @@ class State:
     def settings(self, tenant_id):
         """Graph JSON properties of windowsAutopilotSettings (no @odata annotations).
 
-        Like Graph, the new trigger shows at once, but for ``status_lag`` seconds
-        after it syncStatus and lastSyncDateTime still show what they were before.
+        Like Graph, for ``status_lag`` seconds after a trigger syncStatus and
+        lastSyncDateTime still show what they were before; and for ``trigger_lag``
+        seconds lastManualSyncTriggerDateTime still shows the trigger before it
+        (Graph stamps it in its back end), while a POST meanwhile already gets
+        409/429 (see trigger_sync).
         """
         with self.lock:
             tenant = self._get(tenant_id)
@@ -337,10 +343,13 @@ class State:
             if tenant.shown_before is not None and tenant.last_manual_trigger is not None \
                     and now < tenant.last_manual_trigger + to_ticks(tenant.status_lag):
                 status, last_sync = tenant.shown_before
+            trigger = tenant.last_manual_trigger
+            if tenant.trigger_shown_at is not None and now < tenant.trigger_shown_at:
+                trigger = tenant.trigger_before
             return {
                 "id": tenant.settings_id,
                 "lastSyncDateTime": format_graph_ticks(last_sync),
-                "lastManualSyncTriggerDateTime": format_graph_ticks(tenant.last_manual_trigger),
+                "lastManualSyncTriggerDateTime": format_graph_ticks(trigger),
                 "syncStatus": status,
             }
 
@@ -356,6 +365,7 @@ class State:
                 tenant.last_sync = parse_graph_ticks(value)
             elif name == "lastManualSyncTriggerDateTime":
                 tenant.last_manual_trigger = parse_graph_ticks(value)
+                tenant.trigger_shown_at = None  # set by hand: shown at once
             elif name == "syncStatus":
                 if value not in SYNC_STATUSES:
                     raise ValueError("syncStatus must be one of %s" % (SYNC_STATUSES,))
@@ -384,6 +394,8 @@ class State:
                     return "throttled", (max(1, math.ceil(remaining))
                                          if tenant.sync_retry_after else None)
             tenant.shown_before = (tenant.sync_status, tenant.last_sync)
+            tenant.trigger_before = tenant.last_manual_trigger
+            tenant.trigger_shown_at = now + to_ticks(tenant.trigger_lag)
             tenant.last_manual_trigger = now
             tenant.syncs_started += 1
             tenant.sync_status = "inProgress"

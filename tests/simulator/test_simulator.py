@@ -57,6 +57,16 @@ class Client:
         return call
 
 
+def intune_message(answer):
+    """The JSON that Intune packs into error.message."""
+    inner = json.loads(answer.json()["error"]["message"])
+    assert inner["_version"] == 3 and inner["ErrorSourceService"] == ""
+    assert "Operation ID (for customer support): 00000000-0000-0000-0000-000000000000" \
+        in inner["Message"]
+    assert "Activity ID: %s" % answer.headers["client-request-id"] in inner["Message"]
+    return inner
+
+
 def new_tenant(sim, roles=(RW,), **tenant_args):
     tid = sim.add_tenant(**tenant_args)
     cid = sim.add_app(tid, secret="s3cret-value", roles=roles)
@@ -373,7 +383,7 @@ def test_patch_accepts_empty_object_and_refuses_properties(sim):
 
 # --- Graph: sync state machine ------------------------------------------------------------------
 def test_sync_204_then_409_then_completion_then_429(sim):
-    tid, cid = new_tenant(sim, throttle_seconds=600, sync_seconds=0.4)
+    tid, cid = new_tenant(sim, throttle_seconds=600, sync_seconds=0.4, sync_retry_after=True)
     client = graph(sim, tid, cid)
     started = client.post(SYNC)
     assert started.status_code == 204 and started.content == b""
@@ -395,6 +405,56 @@ def test_sync_204_then_409_then_completion_then_429(sim):
     assert client.post(SYNC).status_code == 204
 
 
+def test_intune_refuses_the_sync_itself_without_retry_after_by_default(sim):
+    tid, cid = new_tenant(sim, sync_seconds=60)
+    client = graph(sim, tid, cid)
+    assert client.post(SYNC).status_code == 204
+    busy = client.post(SYNC)
+    assert (busy.status_code, busy.json()["error"]["code"]) == (409, "Conflict")
+    assert intune_message(busy)["Message"].startswith("An Autopilot sync is already in progress")
+    sim.set_settings(tid, syncStatus="completed")
+    throttled = client.post(SYNC)
+    assert (throttled.status_code, throttled.json()["error"]["code"]) == (429, "TooManyRequests")
+    inner = intune_message(throttled)
+    assert inner["Message"].startswith("Autopilot sync was requested too recently.")
+    assert inner["RetryAfter"] is None and "Retry-After" not in throttled.headers
+    assert "/deviceManagement/windowsAutopilotSettings/sync?api-version=" in inner["Message"]
+
+
+def test_faulted_refusals_of_the_sync_are_intunes_and_gateways_are_graphs(sim):
+    tid, cid = new_tenant(sim)
+    sim.add_fault("status", tenant=tid, endpoint="sync", status=429)
+    sim.add_fault("status", tenant=tid, endpoint="sync", status=503)
+    client = graph(sim, tid, cid)
+    assert intune_message(client.post(SYNC))["RetryAfter"] is None
+    assert client.post(SYNC).json()["error"]["message"] == "Simulated failure (HTTP 503)."
+
+
+@pytest.mark.parametrize("value", ["\u00b2", "9" * 40, "soon"])
+def test_a_retry_after_given_as_text_is_sent_as_it_is(sim, value):
+    tid, cid = new_tenant(sim)
+    sim.add_fault("status", tenant=tid, endpoint="settings", status=429, retry_after=value)
+    assert graph(sim, tid, cid).get(SETTINGS).headers["Retry-After"] == value
+
+
+def test_a_lagging_trigger_shows_late_while_graph_already_refuses(sim):
+    before = format_graph_time(time.time() - 7200)
+    tid, cid = new_tenant(sim, sync_seconds=0, trigger_lag=30, settings={
+        "lastManualSyncTriggerDateTime": before, "syncStatus": "completed"})
+    client = graph(sim, tid, cid)
+    assert client.post(SYNC).status_code == 204
+    shown = client.get(SETTINGS).json()
+    assert shown["lastManualSyncTriggerDateTime"] == before  # the trigger before ours
+    assert shown["syncStatus"] == "completed"
+    assert client.post(SYNC).status_code == 429  # the 10-minute rule knows ours already
+    sim.advance_clock(31)
+    trigger = parse_graph_time(client.get(SETTINGS).json()["lastManualSyncTriggerDateTime"])
+    assert trigger == pytest.approx(sim.graph_now(tid) - 31, abs=2)
+    assert sim.syncs_started(tid) == 1
+    sim.set_settings(tid, lastManualSyncTriggerDateTime=before)  # by hand: shown at once
+    assert client.get(SETTINGS).json()["lastManualSyncTriggerDateTime"] == before
+
+
 def test_throttle_without_retry_after_and_failed_sync(sim):
     tid, cid = new_tenant(sim, sync_seconds=0, sync_result="failed", sync_retry_after=False,
                           settings={"lastSyncDateTime": "2026-01-01T00:00:00Z"})
@@ -408,7 +468,7 @@ def test_throttle_without_retry_after_and_failed_sync(sim):
 
 
 def test_set_settings_puts_tenant_in_throttle_window(sim):
-    tid, cid = new_tenant(sim)
+    tid, cid = new_tenant(sim, sync_retry_after=True)
     sim.set_settings(tid, lastSyncDateTime="2026-11-23T11:05:19.1234567Z")
     assert sim.get_settings(tid)["lastSyncDateTime"] == "2026-11-23T11:05:19.1234567Z"
     sim.set_settings(tid, lastManualSyncTriggerDateTime=format_graph_time(time.time() - 120),

@@ -8,10 +8,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from collections import namedtuple
+
 from ansible_collections.intune.autopilot.plugins.module_utils._autopilot._model import (
     OUTCOME_BY_STATUS,
     SETTINGS_PATH,
     SYNC_PATH,
+    TRIGGERED,
     AutopilotSettings,
     MalformedProperty,
 )
@@ -45,6 +48,11 @@ def malformed(what, exc, response):
         status=response.status, code="MalformedResponse", **response_ids(response))
 
 
+# What Graph said to a sync request: the outcome, Retry-After in seconds (None when absent, as on
+# Intune's own 409 and 429), and for a 409 or 429 the GraphError it stands for (Graph's message, ids).
+SyncAnswer = namedtuple("SyncAnswer", ["outcome", "retry_after", "refusal"], defaults=(None, None))
+
+
 class AutopilotGraph:
     """Autopilot operations of one tenant."""
 
@@ -75,6 +83,7 @@ class AutopilotGraph:
             raise malformed("Autopilot settings", exc, response)
 
     def request_sync(self):
-        """POST the sync; return (outcome, Retry-After seconds or None)."""
+        """POST the sync; return its SyncAnswer."""
         response = self._client.post(SYNC_PATH, retry=self._sync_retry, accept=(409, 429), hints=SETTINGS_HINTS)
-        return OUTCOME_BY_STATUS.get(response.status, "triggered"), response.retry_after
+        return SyncAnswer(OUTCOME_BY_STATUS.get(response.status, TRIGGERED), response.retry_after,
+                          response.refusal)

@@ -14,7 +14,7 @@ __metaclass__ = type
 import datetime
 import re
 
-from ansible_collections.intune.autopilot.plugins.module_utils._base._formats import UTC
+from ansible_collections.intune.autopilot.plugins.module_utils._base._formats import LATEST, UTC
 
 SETTINGS_PATH = "deviceManagement/windowsAutopilotSettings"
 SYNC_PATH = SETTINGS_PATH + "/sync"
@@ -38,33 +38,46 @@ KNOWN_STATUSES = (SYNC_UNKNOWN, SYNC_IN_PROGRESS, SYNC_COMPLETED, SYNC_FAILED)
 FINAL_STATUSES = (SYNC_COMPLETED, SYNC_FAILED)
 
 # Graph sends up to seven fractional digits and either Z or an offset; older
-# Pythons' fromisoformat accepts neither, so parse it here.
+# Pythons' fromisoformat accepts neither, so parse it here. ASCII digits only:
+# str.isdigit and \d also take "²" or "٣", which are no part of a timestamp.
 _TIMESTAMP = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?"
-    r"(?:([Zz])|([+-])(\d{2}):?(\d{2}))?$")
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?"
+    r"(?:([Zz])|([+-])(\d{2}):?(\d{2}))?", re.ASCII)
 
 
 def parse_timestamp(value):
     """A Graph DateTimeOffset as an aware UTC datetime; None for null or 'never'.
 
-    Graph writes "never" as 0001-01-01T00:00:00Z. Raises ValueError for text
-    that is not a timestamp at all.
+    Graph writes "never" as 0001-01-01T00:00:00Z. Raises ValueError, and
+    nothing else, for text that is not a timestamp the rules can use.
     """
     if value is None or value == "":
         return None
-    match = _TIMESTAMP.match(str(value).strip())
+    match = _TIMESTAMP.fullmatch(str(value).strip())
     if not match:
         raise ValueError("not an ISO 8601 timestamp: %r" % (value,))
     year, month, day, hour, minute, second = (int(g) for g in match.group(1, 2, 3, 4, 5, 6))
-    if year <= 1:
-        return None
     fraction = (match.group(7) or "0")[:6].ljust(6, "0")
-    # datetime() raises ValueError for impossible dates such as 2026-02-30.
+    # datetime() raises ValueError for impossible dates such as 2026-02-30 or the year 0.
     moment = datetime.datetime(year, month, day, hour, minute, second, int(fraction), tzinfo=UTC)
+    if year == 1:
+        return None
     if match.group(9):
-        offset = datetime.timedelta(hours=int(match.group(10)), minutes=int(match.group(11)))
-        moment -= offset if match.group(9) == "+" else -offset
+        moment = _to_utc(moment, match.group(9), int(match.group(10)), int(match.group(11)))
+    if moment > LATEST:
+        raise ValueError("too far in the future to compute with")
     return moment
+
+
+def _to_utc(moment, sign, hours, minutes):
+    """``moment`` (the local time of an offset) in UTC; the offset is RFC 3339's: 00:00 to 23:59."""
+    if hours > 23 or minutes > 59:
+        raise ValueError("the UTC offset %s%02d:%02d does not exist" % (sign, hours, minutes))
+    offset = datetime.timedelta(hours=hours, minutes=minutes)
+    try:
+        return moment - offset if sign == "+" else moment + offset
+    except OverflowError:  # 9999-12-31T23:30:00-01:00 is in the year 10000
+        raise ValueError("outside the years 1 to 9999 in UTC")
 
 
 def format_timestamp(moment):
@@ -88,15 +101,21 @@ class MalformedProperty(ValueError):
         self.value = value
 
 
-def timestamp_property(body, name, required=True):
-    """``body[name]`` as an aware UTC datetime (None for null or "never"); MalformedProperty if unusable."""
+def _string_property(body, name, required, kind):
+    """``body[name]``: a string or None; MalformedProperty when missing (if required) or not a string."""
     if name not in body:
         if required:
             raise MalformedProperty(name, None, None)
         return None
     value = body[name]
     if value is not None and not isinstance(value, str):
-        raise MalformedProperty(name, value, "not a timestamp string")
+        raise MalformedProperty(name, value, "not a %s" % kind)
+    return value
+
+
+def timestamp_property(body, name, required=True):
+    """``body[name]`` as an aware UTC datetime (None for null or "never"); MalformedProperty if unusable."""
+    value = _string_property(body, name, required, "timestamp string")
     try:
         return parse_timestamp(value)
     except ValueError as exc:
@@ -105,14 +124,7 @@ def timestamp_property(body, name, required=True):
 
 def text_property(body, name, required=True):
     """``body[name]`` as text or None; MalformedProperty when missing (if required) or not a string."""
-    if name not in body:
-        if required:
-            raise MalformedProperty(name, None, None)
-        return None
-    value = body[name]
-    if value is not None and not isinstance(value, str):
-        raise MalformedProperty(name, value, "not a string")
-    return value
+    return _string_property(body, name, required, "string")
 
 
 class AutopilotSettings:
@@ -170,7 +182,7 @@ class AutopilotSettings:
         """True if the last sync ended less than ``seconds`` ago."""
         if not seconds or self.last_sync is None:
             return False
-        return now - self.last_sync < datetime.timedelta(seconds=seconds)
+        return (now - self.last_sync).total_seconds() < seconds  # no timedelta: any int compares
 
     def to_result(self):
         """The ``autopilot_settings`` return value."""
@@ -231,6 +243,24 @@ def triggered_since(settings, sent_at):
     """True if the settings show a manual trigger at or after ``sent_at`` (Graph's clock)."""
     trigger = settings.last_manual_trigger
     return trigger is not None and trigger >= sent_at - TRIGGER_TOLERANCE
+
+
+def started_by_lost_request(settings, sent_at, refused_at):
+    """After a request whose answer was lost (sent at ``sent_at``) and a 409 or 429 to a later one
+    (answered at ``refused_at``), both on Graph's clock: did the lost one start a sync?
+
+    True when the settings show a trigger since ``sent_at`` (ours: Graph stamps it late, in its
+    back end, while its front door already refuses a second sync). False when they show an earlier
+    trigger whose 10-minute window ran from before ``sent_at`` until the refusal: Graph refused the
+    lost request as well. None while they cannot tell (the trigger they show is older, its window
+    over, so the refusal is for a trigger not stamped yet, which may be ours).
+    """
+    if triggered_since(settings, sent_at):
+        return True
+    trigger = settings.last_manual_trigger
+    if trigger is not None and trigger + MANUAL_SYNC_INTERVAL - TRIGGER_TOLERANCE > refused_at:
+        return False
+    return None
 
 
 class TriggeredSync:

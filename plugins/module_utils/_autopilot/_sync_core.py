@@ -48,6 +48,7 @@ def run(context):
     client = graph_client(context, settings)
     graph = AutopilotGraph(client, settings.max_retries)
     workflow = SyncWorkflow(graph, options, graph.clock, check_mode=context.check_mode)
+    context.keep(workflow.kept)  # after our trigger, whatever fails still says triggered
 
     def work():
         return honest_check_mode(client, workflow.run) if context.check_mode else workflow.run()

@@ -7,12 +7,17 @@
 Graph is the source of truth: every time rule runs on Graph's clock, and a
 sync request whose answer was lost is decided by reading Graph's settings,
 never by guessing or by blindly sending it again.
+
+After our trigger (or a lost answer) a failure must still say so, whatever
+raised it: ``kept()`` is what the task's exception boundary (run_core) adds to
+any failure, so the workflow itself only raises.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import functools
 import math
 from collections import namedtuple
 
@@ -26,6 +31,7 @@ from ansible_collections.intune.autopilot.plugins.module_utils._autopilot._model
     TriggeredSync,
     format_timestamp,
     predict_outcome,
+    started_by_lost_request,
     throttle_ends_at,
     triggered_since,
 )
@@ -45,10 +51,19 @@ THROTTLE_MARGIN = 2.0
 
 IN_PROGRESS_MESSAGE = "An Autopilot sync is already in progress."
 
+CHECK_BEFORE_AGAIN = ("A sync may have started: check with intune.autopilot.windows_autopilot_settings before "
+                      "running the task again.")
+
 
 def _throttled_message(allowed_at):
     return ("A manual Autopilot sync ran less than 10 minutes ago; the next one is allowed at %s."
             % (format_timestamp(allowed_at) or "in a few minutes"))
+
+
+def _with_graphs_word(message, refusal):
+    """Our message, then what Graph itself said when it refused (Intune's inner Message)."""
+    said = refusal.details.get("message") if refusal is not None else None
+    return "%s Graph said: %s" % (message, said) if said else message
 
 
 # The options of autopilot_sync, with the module's defaults.
@@ -78,11 +93,14 @@ class SyncWorkflow:
         self.allowed_at = None
         self.sync = None  # TriggeredSync once this task has started a sync
         self.status_before = None  # the status read before the first sync request, if any
+        self.unsettled_since = None  # monotonic moment of the first sync request whose effect is unknown
+        self.lost = None  # the error of the last sync request whose answer was lost
+        self.refusal = None  # the GraphError of Graph's last 409 or 429, for a failure's details
 
     # -- results ---------------------------------------------------------
-    def _result(self, outcome):
-        result = {"changed": outcome == TRIGGERED, "sync_status": self.sync_status,
-                  "graph_clock_offset": self.clock.offset_seconds()}
+    def _result(self, outcome, changed=None):
+        result = {"changed": outcome == TRIGGERED if changed is None else changed,
+                  "sync_status": self.sync_status, "graph_clock_offset": self.clock.offset_seconds()}
         if outcome is not None:
             result["outcome"] = outcome
         if self.settings is not None:
@@ -94,13 +112,22 @@ class SyncWorkflow:
             result["manual_sync_allowed_at"] = format_timestamp(self.allowed_at)
         return result
 
-    def _fail(self, message, outcome, cause=None, **error):
-        result = self._result(outcome)
+    def _fail(self, message, outcome, cause=None, changed=None, **error):
+        result = self._result(outcome, changed)
         if cause is not None:
             error = dict(cause.details, **error)
         if error:
             result["error"] = error
         raise WorkflowError(message, **result)
+
+    def kept(self):
+        """What any failure from now on must still say (the boundary adds it): after our trigger,
+        ``outcome: triggered`` and ``changed: true``; after a lost answer, ``changed: true``."""
+        if self.sync is not None:
+            return self._result(TRIGGERED)
+        if self.unsettled_since is not None:
+            return self._result(None, changed=True)  # a sync may have started
+        return {}
 
     # -- reading -----------------------------------------------------------
     def _read(self):
@@ -111,12 +138,19 @@ class SyncWorkflow:
     def _remaining(self):
         return self.deadline - self.clock.monotonic()
 
-    def _poll_until(self, done, waiting_for, outcome):
-        """Read every poll_interval until ``done``; the last read starts shortly
-        before the deadline (see _waiting.LAST_READ_SECONDS)."""
-        poll = poll_until(self.clock, self.deadline, self.options.poll_interval, self._read, done)
+    def _poll_until(self, done, give_up, pause=None):
+        """Read until ``done(settings)``; the last read starts shortly before the deadline
+        (_waiting.LAST_READ_SECONDS), then ``give_up(error)`` raises.
+
+        Reads are ``pause(n)`` seconds apart after the n-th one (poll_interval by default).
+        """
+        poll = poll_until(self.clock, self.deadline, self.options.poll_interval, self._read, done, pause=pause)
         if not poll.done:
-            self._give_up(waiting_for, outcome, poll.error)
+            give_up(poll.error)
+
+    def _wait_for(self, done, waiting_for, outcome):
+        """Poll every poll_interval until ``done``, within wait_timeout; a sync that ends failed fails the task."""
+        self._poll_until(done, lambda error: self._give_up(waiting_for, outcome, error))
         if self.sync_status == SYNC_FAILED:
             self._fail("The Autopilot sync finished with status 'failed'. Check the Windows Autopilot "
                        "devices page in Intune for details.", outcome)
@@ -159,7 +193,8 @@ class SyncWorkflow:
         now = self.clock.now()
         self.allowed_at = throttle_ends_at(retry_after, self.settings, now)
         if self.options.if_throttled == "fail":
-            self._fail(_throttled_message(self.allowed_at), THROTTLED)
+            self._fail(_with_graphs_word(_throttled_message(self.allowed_at), self.refusal), THROTTLED,
+                       self.refusal)
         if self.options.if_throttled == "skip":
             return self._result(THROTTLED)
         self.clock.sleep(self._check_window_reachable(now))
@@ -169,9 +204,9 @@ class SyncWorkflow:
     def _in_progress(self):
         self.sync_status = SYNC_IN_PROGRESS
         if self.options.if_in_progress == "fail":
-            self._fail(IN_PROGRESS_MESSAGE, IN_PROGRESS)
+            self._fail(_with_graphs_word(IN_PROGRESS_MESSAGE, self.refusal), IN_PROGRESS, self.refusal)
         if self.options.if_in_progress == "wait":
-            self._poll_until(lambda s: not s.in_progress, "the running sync to end", IN_PROGRESS)
+            self._wait_for(lambda s: not s.in_progress, "the running sync to end", IN_PROGRESS)
         return self._result(IN_PROGRESS)
 
     # -- check mode --------------------------------------------------------
@@ -199,7 +234,7 @@ class SyncWorkflow:
         else:
             self.sync_status = SYNC_IN_PROGRESS  # ours runs until seen through
         if self.options.wait:
-            self._poll_until(self._seen_through, "the triggered sync to finish", TRIGGERED)
+            self._wait_for(self._seen_through, "the triggered sync to finish", TRIGGERED)
         return self._result(TRIGGERED)
 
     def _seen_through(self, settings):
@@ -208,75 +243,97 @@ class SyncWorkflow:
         self.sync_status = SYNC_IN_PROGRESS  # a stale final status is not our sync's
         return False
 
-    def _decide_by_reading(self, first_sent, lost):
-        """After a lost answer, or a refusal following one: did Graph start our sync?"""
+    # -- a lost answer ---------------------------------------------------------
+    def _undecided(self, lost_one, why, cause):
+        """Fail without guessing: a sync may have started, so ``changed: true`` and no outcome."""
+        self._fail("Could not tell whether Graph started a sync: the answer to %s was lost (%s), %s. %s"
+                   % (lost_one, self.lost.message.rstrip("."), why, CHECK_BEFORE_AGAIN), None, cause,
+                   changed=True)
+
+    def _shows_our_trigger(self):
+        """After a lost answer: read once; True if the settings show a trigger since the first request."""
         try:
             settings = self._read()
         except AutopilotError as exc:
-            what = ("the answer to the sync request was lost (%s)" % lost.message.rstrip(".")
-                    if lost is not None else "an earlier sync request's answer was lost")
-            self._fail("Could not tell whether Graph started a sync: %s, and reading the settings failed: "
-                       "%s Check with intune.autopilot.windows_autopilot_settings before running the task "
-                       "again." % (what, exc.message), None, exc)
-        return triggered_since(settings, self.clock.at(first_sent))
+            self._undecided("the sync request", "and reading the settings failed: %s" % exc.message.rstrip("."),
+                            exc)
+        return triggered_since(settings, self.clock.at(self.unsettled_since))
 
-    def _retry_lost(self, lost_answers, lost):
+    def _refusal_was_ours(self, refused, outcome):
+        """A 409 or 429 after a lost answer: Graph may refuse for the sync the lost request started,
+        whose trigger its back end has not stamped yet. Read (soon, then up to every poll_interval)
+        until the settings tell, within wait_timeout; never send the request again while they cannot."""
+        verdict = functools.partial(started_by_lost_request, sent_at=self.clock.at(self.unsettled_since),
+                                    refused_at=self.clock.at(refused))
+        then = "Graph refused the next one as %s" % outcome.replace("_", " ")
+
+        def give_up(error):
+            last = ("the last read failed: %s" % error.message.rstrip(".") if error is not None else
+                    "the last manual trigger they show is %s"
+                    % (format_timestamp(self.settings.last_manual_trigger) or "never"))
+            self._undecided("an earlier sync request", "%s, and within wait_timeout=%ss the settings showed "
+                            "neither this task's trigger nor an earlier one that explains the refusal (%s)"
+                            % (then, self.options.wait_timeout, last), error)
+
+        try:
+            self._poll_until(lambda settings: verdict(settings) is not None, give_up,
+                             RetryPolicy(max_single_wait=self.options.poll_interval).backoff)
+        except WorkflowError:
+            raise
+        except AutopilotError as exc:
+            self._undecided("an earlier sync request", "%s, and reading the settings failed: %s"
+                            % (then, exc.message.rstrip(".")), exc)
+        return verdict(self.settings)
+
+    def _retry_lost(self, lost_answers):
         """Sleep before sending the request again after Graph showed no trigger; else fail."""
         wait = RetryPolicy(max_retries=self.graph.max_retries).delay(lost_answers)
         if wait is None or wait >= self._remaining():
             self._fail("Gave up after %d sync requests, and the settings show no sync started by this task "
                        "(last manual trigger %s). The last one: %s"
                        % (lost_answers, format_timestamp(self.settings.last_manual_trigger) or "never",
-                          lost.message), None, lost, attempts=lost_answers)
+                          self.lost.message), None, self.lost, attempts=lost_answers)
         self.clock.sleep(wait)
 
     def _request(self):
-        """Send the sync request once: (outcome or None, Retry-After, the error if the answer was lost)."""
+        """Send the sync request once: its SyncAnswer, or None when the answer was lost (then in self.lost)."""
         try:
-            outcome, retry_after = self.graph.request_sync()
+            answer = self.graph.request_sync()
         except (GraphError, TransportError) as exc:
             if not answer_lost(exc):
                 raise
-            return None, None, exc
-        return outcome, retry_after, None
+            self.lost = exc
+            return None
+        self.refusal = answer.refusal
+        return answer
 
     def _sync(self):
         lost_answers = 0
-        unsettled_since = None  # monotonic moment of the first request whose effect is unknown
         while True:
             sent = self.clock.monotonic()
-            outcome, retry_after, lost = self._request()
-            if outcome == TRIGGERED:
-                return self._triggered(sent if unsettled_since is None else unsettled_since)
-            if lost is not None:
+            answer = self._request()
+            if answer is not None and answer.outcome == TRIGGERED:
+                return self._triggered(sent if self.unsettled_since is None else self.unsettled_since)
+            if answer is None:
                 lost_answers += 1
-                if unsettled_since is None:
-                    unsettled_since = sent
-            if unsettled_since is not None:
-                if self._decide_by_reading(unsettled_since, lost):
-                    return self._triggered(unsettled_since, read_since=True)
-                if lost is not None:
-                    self._retry_lost(lost_answers, lost)
-                    continue
-                unsettled_since = None  # Graph refused this one and shows no trigger of ours
-            if outcome == IN_PROGRESS:
+                if self.unsettled_since is None:
+                    self.unsettled_since = sent
+                if self._shows_our_trigger():
+                    return self._triggered(self.unsettled_since, read_since=True)
+                self._retry_lost(lost_answers)
+                continue
+            if self.unsettled_since is not None:
+                if self._refusal_was_ours(self.clock.monotonic(), answer.outcome):
+                    return self._triggered(self.unsettled_since, read_since=True)
+                self.unsettled_since = None  # Graph refused the lost request as well
+            if answer.outcome == IN_PROGRESS:
                 return self._in_progress()
-            result = self._throttled(retry_after)
+            result = self._throttled(answer.retry_after)
             if result is not None:
                 return result
 
     def run(self):
-        try:
-            return self._run()
-        except WorkflowError:
-            raise
-        except AutopilotError as exc:
-            if self.sync is None:
-                raise
-            # After our trigger every failure still says what the task did.
-            self._fail(exc.message, TRIGGERED, exc)
-
-    def _run(self):
+        """The module result; raises the collection's errors (the boundary adds ``kept()``)."""
         # wait: true reads first, so that a finished sync is told from the one before.
         if self.check_mode or self.options.skip_if_synced_within or self.options.wait:
             self.status_before = self._read().sync_status

@@ -25,13 +25,15 @@ class Poll:
         self.error = error
 
 
-def poll_until(clock, deadline, interval, read, done):
+def poll_until(clock, deadline, interval, read, done, pause=None):
     """``read()`` now and then every ``interval`` seconds until ``done(value)``; the last read starts
     LAST_READ_SECONDS before ``deadline`` (monotonic). A transient read failure is no news: the next
     read waits for its Retry-After when longer than ``interval``, never past the last read. Other
-    errors are raised."""
+    errors are raised. ``pause(n)``, when given, is the wait after the n-th read instead of ``interval``."""
     value = None
+    reads = 0
     while True:
+        reads += 1
         error = None
         try:
             value = read()
@@ -44,7 +46,7 @@ def poll_until(clock, deadline, interval, read, done):
         remaining = deadline - LAST_READ_SECONDS - clock.monotonic()
         if remaining <= 0:
             return Poll(False, value, error)
-        pause = interval
+        wait = interval if pause is None else pause(reads)
         if error is not None and getattr(error, "retry_after", None):
-            pause = max(pause, error.retry_after)
-        clock.sleep(min(pause, remaining))
+            wait = max(wait, error.retry_after)
+        clock.sleep(min(wait, remaining))

@@ -8,7 +8,8 @@ The same core runs behind two doors: the module (AnsibleModule on the managed
 node) and the action plugin (the controller's worker process). Like
 community.hashi_vault's option adapter, TaskContext gives the core one way to
 read its inputs and to report back, whichever door opened; ``run_core`` turns
-whatever the core raises into a failed result, so no traceback leaves a door.
+whatever the core raises into a failed result, so no traceback leaves a door,
+and keeps in it what the task had done by then (see ``TaskContext.keep``).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -43,25 +44,46 @@ class TaskContext:
         self.check_mode = check_mode
         self.warn = warn
         self.secrets = secrets
+        self._kept = []
 
     def hide(self, value):
         self.secrets.add(value)
 
+    def keep(self, values):
+        """Put ``values()`` (return values) into the result even when the task fails later, whatever
+        raises: what the task has done by then, such as the sync it triggered or the tenant it reached."""
+        self._kept.append(values)
+
+    def kept(self):
+        """The kept return values as of now; a ``values()`` that fails itself adds nothing."""
+        kept = {}
+        for values in self._kept:
+            try:
+                kept.update(values())
+            except Exception:  # pylint: disable=broad-except
+                continue  # it must not hide the failure being reported
+        return kept
+
 
 def run_core(core, context, name):
-    """``core.run(context)``'s result, or ``fail_json`` keyword arguments (with ``failed``) for what it raised.
+    """``core.run(context)``'s result, or ``fail_json`` keyword arguments (with ``failed``) for what it
+    raised, on top of what the context kept. The result's warnings go to ``context.warn``.
 
     ``name`` is the module's name, for a failure this collection did not foresee.
     """
     try:
-        return core.run(context)
+        result = core.run(context)
     except AutopilotError as exc:
-        return dict(failed=True, **failure(exc, context.secrets))
+        result = dict(context.kept(), failed=True, **failure(exc, context.secrets))
     # A traceback must not reach the user, nor a secret in an unforeseen exception's text.
     except Exception as exc:  # pylint: disable=broad-except
-        return dict(failed=True, msg=scrub("%s failed unexpectedly: %s: %s. Please report this to the "
-                                           "intune.autopilot maintainers." % (name, type(exc).__name__, exc),
-                                           context.secrets))
+        result = dict(context.kept(), failed=True, msg=scrub(
+            "%s failed unexpectedly: %s: %s. Please report this to the intune.autopilot maintainers."
+            % (name, type(exc).__name__, exc), context.secrets))
+    # The door shows them: a module's "warnings" result key is deprecated in ansible-core 2.19.
+    for warning in result.pop("warnings", None) or ():
+        context.warn(warning)
+    return result
 
 
 def failure(error, secrets=()):

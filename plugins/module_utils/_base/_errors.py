@@ -42,13 +42,10 @@ class AutopilotError(Exception):
         super(AutopilotError, self).__init__(msg)
         self.message = msg
         self.details = dict((k, v) for k, v in details.items() if v is not None)
-        self.labels = {}  # top-level return values added on the way out, e.g. the tenant
 
     def to_result(self):
         """Keyword arguments for ``fail_json`` (besides ``msg``)."""
-        result = {"error": dict(self.details)} if self.details else {}
-        result.update(self.labels)
-        return result
+        return {"error": dict(self.details)} if self.details else {}
 
 
 class WorkflowError(AutopilotError):
@@ -63,7 +60,7 @@ class WorkflowError(AutopilotError):
         self.result = result
 
     def to_result(self):
-        return dict(self.result, **self.labels)
+        return dict(self.result)
 
 
 class ConfigurationError(AutopilotError):

@@ -21,13 +21,14 @@ import datetime
 import time
 from email.utils import parsedate_to_datetime
 
-from ansible_collections.intune.autopilot.plugins.module_utils._base._formats import UTC
+from ansible_collections.intune.autopilot.plugins.module_utils._base._formats import LATEST, UTC
 
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def parse_http_date(value):
-    """An HTTP-date (``Date``, ``Retry-After``) as POSIX seconds, or None when absent or not a date.
+    """An HTTP-date (``Date``, ``Retry-After``) as POSIX seconds, or None when absent, not a date,
+    or past the latest moment the collection computes with. Never raises.
 
     The one HTTP-date parser of the collection."""
     if not value:
@@ -37,7 +38,7 @@ def parse_http_date(value):
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     # An HTTP-date always names its zone (GMT); one without is not a date we trust.
-    if moment is None or moment.tzinfo is None:
+    if moment is None or moment.tzinfo is None or moment > LATEST:
         return None
     return (moment - _EPOCH).total_seconds()
 

@@ -56,12 +56,17 @@ def _origin(url):
 
 
 class GraphResponse:
-    """A successful (or explicitly accepted) Graph answer."""
+    """A successful (or explicitly accepted) Graph answer.
 
-    def __init__(self, status, body, headers):
+    ``refusal`` is the GraphError an accepted non-2xx answer stands for (not
+    raised): its details (status, code, Graph's message, ids) for the result.
+    """
+
+    def __init__(self, status, body, headers, refusal=None):
         self.status = status
         self.body = body
         self.headers = headers
+        self.refusal = refusal
 
     @property
     def request_id(self):
@@ -77,6 +82,14 @@ def _title(html):
     return match.group(1).strip() if match else None
 
 
+def _loads(text):
+    """json.loads that raises ValueError, and nothing else, for what is not JSON we can use."""
+    try:
+        return json.loads(text)
+    except RecursionError:  # "[[[[..." nested deeper than Python's stack
+        raise ValueError("nested too deeply")
+
+
 def _decode_json(response):
     """The JSON body, None for an empty one; raise ValueError for anything else."""
     if not response.content:
@@ -84,7 +97,23 @@ def _decode_json(response):
     content_type = response.headers.get("Content-Type", "")
     if "json" not in content_type.lower():
         raise ValueError(content_type or "no Content-Type")
-    return json.loads(response.text)
+    return _loads(response.text)
+
+
+def error_message(error):
+    """The text of Graph's ``error.message``, None when there is none. Intune, behind Graph, puts its
+    own error there as a JSON string (``{"_version": 3, "Message": "...", "RetryAfter": null, ...}``):
+    then its ``Message``, never the escaped JSON."""
+    message = error.get("message")
+    inner = message
+    if isinstance(message, str) and message.lstrip().startswith("{"):
+        try:
+            inner = _loads(message)
+        except ValueError:
+            pass  # braces, but not JSON: it is the text
+    if isinstance(inner, dict) and isinstance(inner.get("Message"), str):
+        return inner["Message"]
+    return message if isinstance(message, str) else None
 
 
 class GraphClient:
@@ -165,9 +194,12 @@ class GraphClient:
             payload = _decode_json(response)
         except ValueError as exc:
             raise self._not_json(response, exc)
-        if 200 <= response.status_code < 300 or response.status_code in accept:
+        if 200 <= response.status_code < 300:
             return GraphResponse(response.status_code, payload, response.headers)
-        raise self._error(response, payload, hints or {})
+        error = self._error(response, payload, hints or {})
+        if response.status_code in accept:
+            return GraphResponse(response.status_code, payload, response.headers, refusal=error)
+        raise error
 
     def _send(self, method, url, headers, kwargs):
         response = self._transport.request(method, url, headers=headers, **kwargs)
@@ -214,7 +246,7 @@ class GraphClient:
         error = (payload or {}).get("error") if isinstance(payload, dict) else None
         error = error if isinstance(error, dict) else {}
         code = error.get("code")
-        graph_message = scrub(error.get("message"), self._settings.secrets)
+        graph_message = scrub(error_message(error), self._settings.secrets)
         status = response.status_code
         hint = (_GIVEN_TOKEN_REJECTED if status == 401 and not self._tokens.refreshable
                 else hints.get(status) or _STATUS_HINTS.get(status))

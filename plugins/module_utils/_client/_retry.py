@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import random
+import re
 import time
 
 from ansible_collections.intune.autopilot.plugins.module_utils._client._clock import parse_http_date
@@ -22,24 +23,33 @@ TRANSIENT_STATUSES = frozenset((429, 503, 504))
 MAX_SINGLE_WAIT = 60.0
 BASE_DELAY = 0.5
 
+# A Retry-After beyond this is not believed (no Graph throttling lasts a day):
+# such an answer counts as one without Retry-After, and no date overflows.
+MAX_RETRY_AFTER = 86400.0
+
+_DELTA_SECONDS = re.compile(r"[0-9]+")  # RFC 9110's 1*DIGIT: ASCII only ("²".isdigit() is True)
+
 
 def parse_retry_after(value, now=None):
     """Seconds to wait from a ``Retry-After`` header, or None if absent/invalid.
 
     Accepts delta-seconds (``"7"``) and an HTTP-date; a date in the past means 0.
+    Never raises: anything else, or more than MAX_RETRY_AFTER, is None.
     """
     if value is None:
         return None
     value = str(value).strip()
     if not value:
         return None
-    if value.isdigit():
-        return float(value)
-    when = parse_http_date(value)
-    if when is None:
-        return None
-    now = time.time() if now is None else now
-    return max(0.0, when - now)
+    if _DELTA_SECONDS.fullmatch(value):
+        # Past 12 digits it is no wait anyone honours (and int() refuses 4300 digits).
+        seconds = float(int(value)) if len(value) <= 12 else MAX_RETRY_AFTER + 1
+    else:
+        when = parse_http_date(value)
+        if when is None:
+            return None
+        seconds = max(0.0, when - (time.time() if now is None else now))
+    return seconds if seconds <= MAX_RETRY_AFTER else None
 
 
 def retry_after_seconds(headers):
@@ -68,7 +78,8 @@ class RetryPolicy:
 
     def backoff(self, attempt, rand=random.random):
         """Exponential backoff with 'equal jitter' for retry number ``attempt`` (1-based)."""
-        ceiling = min(self.max_single_wait, self.base_delay * (2 ** (attempt - 1)))
+        # 2 ** 1024 is no float: past 64 doublings the cap has long been reached anyway.
+        ceiling = min(self.max_single_wait, self.base_delay * (2 ** min(attempt - 1, 64)))
         return ceiling / 2 + rand() * ceiling / 2
 
     def delay(self, attempt, retry_after=None, rand=random.random):

@@ -7,6 +7,7 @@ import itertools
 import pytest
 from test_sync_workflow import T0, FakeClock
 
+from ansible_collections.intune.autopilot.plugins.module_utils._autopilot._api import SyncAnswer
 from ansible_collections.intune.autopilot.plugins.module_utils._autopilot._device_api import DeviceGraph
 from ansible_collections.intune.autopilot.plugins.module_utils._autopilot._import_outcomes import (
     ALREADY_REGISTERED,
@@ -153,9 +154,9 @@ class FakeGraph:
 
     def request_sync(self):
         if self._running():
-            return "in_progress", None
+            return SyncAnswer("in_progress", None)
         self.syncs.append(self.now())
-        return "triggered", None
+        return SyncAnswer("triggered", None)
 
     def read_settings(self):
         self._run_syncs()

@@ -83,6 +83,28 @@ def test_garbage_raises_value_error(value):
         parse_timestamp(value)
 
 
+@pytest.mark.parametrize("value, words", [
+    ("9999-12-31T23:30:00-01:00", "outside the years 1 to 9999 in UTC"),  # OverflowError before
+    ("9999-12-31T12:00:00Z", "too far in the future to compute with"),    # its window would overflow
+    ("2026-11-23T09:15:02+99:99", "the UTC offset +99:99 does not exist"),
+    ("2026-11-23T09:15:02+24:00", "the UTC offset +24:00 does not exist"),
+    ("2026-11-23T09:15:02-05:60", "the UTC offset -05:60 does not exist"),
+    ("0000-01-01T00:00:00Z", "year 0 is out of range"),
+    ("\uff12\uff10\uff12\uff16-11-23T09:15:02Z", "not an ISO 8601 timestamp"),  # fullwidth digits
+    ("2026-11-23T09:15:02.\u00b2Z", "not an ISO 8601 timestamp"),                  # a superscript two
+])
+def test_timestamps_past_what_the_rules_compute_with_raise_only_value_error(value, words):
+    with pytest.raises(ValueError) as info:
+        parse_timestamp(value)
+    assert info.type is ValueError  # exactly ValueError, not a subclass
+    assert words in str(info.value)
+
+
+def test_the_largest_offsets_that_exist_are_accepted():
+    assert parse_timestamp("2026-11-23T09:15:02-23:59") == datetime.datetime(2026, 11, 24, 9, 14, 2, tzinfo=UTC)
+    assert parse_timestamp("9999-12-30T00:00:00Z").year == 9999
+
+
 # -- format_timestamp ------------------------------------------------------------
 
 def test_format_whole_seconds():
@@ -249,6 +271,31 @@ def test_throttle_ends_at_falls_back_to_window():
 def test_throttle_ends_at_unknown():
     assert throttle_ends_at(None, None, NOW) is None
     assert throttle_ends_at(None, settings(last_trigger=None), NOW) is None
+
+
+def test_rules_compute_with_the_latest_parsable_trigger_and_any_skip_window():
+    s = AutopilotSettings.from_graph(dict(GOOD, lastManualSyncTriggerDateTime="9999-12-30T00:00:00Z"))
+    assert s.manual_sync_allowed_at(NOW) == s.last_manual_trigger + ap.MANUAL_SYNC_INTERVAL
+    assert predict_outcome(s, NOW, skip_if_synced_within=10 ** 15) == "recently_synced"  # no timedelta overflow
+
+
+# -- a refusal after a lost answer ---------------------------------------------------------------
+
+def test_a_trigger_since_the_lost_request_is_ours():
+    assert ap.started_by_lost_request(settings(last_trigger=NOW + seconds(1)), NOW, NOW + seconds(3)) is True
+
+
+def test_an_earlier_trigger_whose_window_covers_the_refusal_means_graph_refused_ours_too():
+    shown = settings(last_trigger=NOW - seconds(300))
+    assert ap.started_by_lost_request(shown, NOW, NOW + seconds(3)) is False
+
+
+@pytest.mark.parametrize("trigger", [None, -700, -598])
+def test_a_trigger_that_cannot_explain_the_refusal_tells_nothing_yet(trigger):
+    # never, or a window over before the refusal (with Graph's 2 s stamp tolerance): the refusal is for
+    # a trigger not stamped yet, which may be ours
+    shown = settings(last_trigger=None if trigger is None else NOW + seconds(trigger))
+    assert ap.started_by_lost_request(shown, NOW, NOW + seconds(3)) is None
 
 
 # -- TriggeredSync: finished means seen through -------------------------------------------

@@ -12,6 +12,9 @@ from ansible_collections.intune.autopilot.plugins.module_utils._autopilot._model
     TRIGGERED,
     AutopilotSettings,
 )
+from ansible_collections.intune.autopilot.plugins.module_utils._autopilot._api import SyncAnswer
+from ansible_collections.intune.autopilot.plugins.module_utils._autopilot._waiting import LAST_READ_SECONDS
+from ansible_collections.intune.autopilot.plugins.module_utils._base._context import TaskContext, run_core
 from ansible_collections.intune.autopilot.plugins.module_utils._base._errors import GraphError, TransportError, WorkflowError
 from ansible_collections.intune.autopilot.plugins.module_utils._autopilot._sync_workflow import (
     THROTTLE_MARGIN,
@@ -72,6 +75,7 @@ class FakeGraph:
         self.reads = 0
         self.requests = 0
         self.request_times = []
+        self.read_times = []
 
     @staticmethod
     def _next(script, count):
@@ -81,6 +85,7 @@ class FakeGraph:
     def read_settings(self):
         entry = self._next(self.settings_script, self.reads)
         self.reads += 1
+        self.read_times.append(self.clock.elapsed)
         if isinstance(entry, Exception):
             raise entry
         return entry(self.clock) if callable(entry) else entry
@@ -89,13 +94,13 @@ class FakeGraph:
         self.deadline = deadline
 
     def request_sync(self):
-        """An entry is (outcome, Retry-After), or an exception to raise (the answer was lost)."""
+        """An entry is (outcome, Retry-After[, refusal]), or an exception to raise (the answer was lost)."""
         entry = self._next(self.answers, self.requests)
         self.requests += 1
         self.request_times.append(self.clock.elapsed)
         if isinstance(entry, Exception):
             raise entry
-        return entry
+        return SyncAnswer(*entry)
 
 
 def settings(status="completed", last_sync=None, last_trigger=None):
@@ -120,6 +125,28 @@ def run_fails(answers=(), reads=(), check_mode=False, **options):
         workflow.run()
     assert info.value.result.pop("graph_clock_offset") == 0
     return info.value, graph, clock
+
+
+class WorkflowCore:
+    """A core around one workflow, kept by the context as _sync_core keeps it."""
+
+    def __init__(self, workflow):
+        self.workflow = workflow
+
+    def run(self, context):
+        context.keep(self.workflow.kept)
+        return self.workflow.run()
+
+
+def run_at_the_boundary(answers=(), reads=(), **options):
+    """The workflow behind the one exception boundary both doors use: (result, graph, warnings)."""
+    clock = FakeClock()
+    graph = FakeGraph(clock, reads, answers)
+    workflow = SyncWorkflow(graph, SyncOptions(**options), clock)
+    warnings = []
+    context = TaskContext({}, {}, False, warnings.append, set())
+    result = run_core(WorkflowCore(workflow), context, "intune.autopilot.autopilot_sync")
+    return result, graph, warnings
 
 
 # -- 204 -------------------------------------------------------------------------------
@@ -197,6 +224,25 @@ def test_429_skip_without_retry_after_reads_the_window():
     assert result["sync_status"] == "completed"
     assert result["autopilot_settings"]["last_manual_sync_trigger_date_time"] == ts(-240)
     assert (graph.requests, graph.reads, clock.sleeps) == (1, 1, [])
+
+
+def intune_refusal(status):
+    """What GraphClient makes of Intune's 409/429: its inner Message, the ids, no Retry-After."""
+    return GraphError("Graph answered %d." % status, status=status, code="TooManyRequests" if status == 429
+                      else "Conflict", graph_message="Autopilot sync was requested too recently. - Activity ID: "
+                      "crid", request_id="rid-%d" % status, client_request_id="crid")
+
+
+@pytest.mark.parametrize("outcome, status, option", [(THROTTLED, 429, "if_throttled"),
+                                                     (IN_PROGRESS, 409, "if_in_progress")])
+def test_a_refusal_asked_to_fail_shows_graphs_own_message_and_ids(outcome, status, option):
+    reads = [settings("completed", last_trigger=at(-60))]
+    error, _graph, _clock = run_fails(answers=[(outcome, None, intune_refusal(status))], reads=reads,
+                                      **{option: "fail"})
+    assert error.message.endswith(" Graph said: Autopilot sync was requested too recently. - Activity ID: crid")
+    assert "_version" not in error.message
+    assert (error.result["error"]["status"], error.result["error"]["request_id"]) == (status, "rid-%d" % status)
+    assert error.result["outcome"] == outcome
 
 
 def test_429_fail_says_when():
@@ -526,9 +572,87 @@ def test_a_lost_answer_and_an_unreadable_state_fail_without_guessing():
     error, graph, _clock = run_fails(answers=[reset()], reads=[gateway(503)])
     assert error.message.startswith("Could not tell whether Graph started a sync: the answer to the sync "
                                     "request was lost (Could not complete")
-    assert "windows_autopilot_settings" in error.message
+    assert "A sync may have started: check with intune.autopilot.windows_autopilot_settings" in error.message
     assert "outcome" not in error.result
+    assert error.result["changed"] is True  # it may have: never "nothing changed"
     assert graph.requests == 1
+
+
+# -- a refusal after a lost answer: the trigger Graph stamps late ----------------------------------------
+
+def lagging_trigger(shows_after):
+    """Graph stamps our trigger (sent at T0) in its back end: the settings show it only after a while."""
+    return lambda clock: ours() if clock.elapsed >= shows_after else NOT_OURS
+
+
+REFUSALS = {"409": (IN_PROGRESS, None), "429": (THROTTLED, None)}
+OPTIONS = {"skip/skip": {}, "wait/wait": {"if_throttled": "wait", "if_in_progress": "wait"},
+           "fail/fail": {"if_throttled": "fail", "if_in_progress": "fail"},
+           "wait/wait/wait": {"if_throttled": "wait", "if_in_progress": "wait", "wait": True}}
+
+
+@pytest.mark.parametrize("options", list(OPTIONS))
+@pytest.mark.parametrize("refusal", list(REFUSALS))
+@pytest.mark.parametrize("lost", [gateway(503), reset()], ids=["503", "reset"])
+def test_a_refusal_after_a_lost_answer_is_read_until_graph_shows_our_late_trigger(lost, refusal, options):
+    # A third request would be a second sync once the window is over: it must never be sent.
+    answers = [lost, REFUSALS[refusal], (TRIGGERED, None)]
+    reads = [NOT_OURS, lagging_trigger(shows_after=5)]
+    if OPTIONS[options].get("wait"):
+        reads = [NOT_OURS, NOT_OURS, lagging_trigger(5), lambda clock: settings(
+            "completed" if clock.elapsed >= 20 else "inProgress", last_sync=at(19), last_trigger=at(0))]
+    result, graph, clock = run(answers=answers, reads=reads, poll_interval=10, **OPTIONS[options])
+    assert (result["outcome"], result["changed"]) == ("triggered", True)
+    assert graph.requests == 2
+    assert result["sync_status"] == ("completed" if OPTIONS[options].get("wait") else "inProgress")
+    assert result["autopilot_settings"]["last_manual_sync_trigger_date_time"] == ts(0)
+    # read at once after the refusal, then backing off up to poll_interval: told soon after the stamp
+    deciding = [t for t in graph.read_times if t >= graph.request_times[1]]
+    assert deciding[0] == graph.request_times[1]
+    told = min(t for t in deciding if t >= 5)
+    assert told < 5 + 8.5
+    pauses = [b - a for a, b in zip(deciding, deciding[1:]) if b <= told]
+    assert pauses[0] <= 0.5 and all(p <= 10 for p in pauses)
+
+
+@pytest.mark.parametrize("refusal", list(REFUSALS))
+def test_a_refusal_after_a_lost_answer_that_never_tells_fails_saying_a_sync_may_have_started(refusal):
+    error, graph, clock = run_fails(answers=[gateway(), REFUSALS[refusal], (TRIGGERED, None)], reads=[NOT_OURS],
+                                    if_throttled="wait", if_in_progress="wait", wait_timeout=60, poll_interval=10)
+    assert error.message.startswith(
+        "Could not tell whether Graph started a sync: the answer to an earlier sync request was lost (Graph "
+        "answered 503), Graph refused the next one as %s, and within wait_timeout=60s the settings showed "
+        "neither this task's trigger nor an earlier one that explains the refusal (the last manual trigger they "
+        "show is %s). A sync may have started" % (REFUSALS[refusal][0].replace("_", " "), ts(-7300)))
+    assert (error.result["changed"], "outcome" in error.result) == (True, False)
+    assert graph.requests == 2  # never a second POST
+    assert sum(clock.sleeps) == pytest.approx(60 - LAST_READ_SECONDS)  # the last read ends inside the deadline
+    assert max(clock.sleeps) <= 10
+    assert graph.reads >= 9
+
+
+def test_a_throttled_refusal_explained_by_an_earlier_trigger_waits_out_its_window():
+    # The trigger Graph shows is 100 s old: its window covered the lost request, so Graph refused that
+    # one too; waiting out the window and asking again starts the only sync.
+    reads = [NOT_OURS, settings("completed", last_sync=at(-90), last_trigger=at(-100))]
+    result, graph, clock = run(answers=[gateway(), (THROTTLED, None), (TRIGGERED, None)], reads=reads,
+                               if_throttled="wait")
+    assert (result["outcome"], result["changed"]) == ("triggered", True)
+    assert graph.requests == 3
+    assert graph.request_times[2] == pytest.approx(500 + THROTTLE_MARGIN)
+
+
+def test_a_throttled_read_while_deciding_a_refusal_is_read_again():
+    result, graph, _clock = run(answers=[reset(), (IN_PROGRESS, None)], reads=[NOT_OURS, throttled_read(), ours()])
+    assert (result["outcome"], result["changed"], graph.requests, graph.reads) == ("triggered", True, 2, 3)
+
+
+def test_a_failed_read_while_deciding_a_refusal_fails_without_guessing():
+    forbidden = GraphError("Graph answered 403.", status=403, code="Forbidden")
+    error, graph, _clock = run_fails(answers=[reset(), (IN_PROGRESS, None)], reads=[NOT_OURS, forbidden])
+    assert "Graph refused the next one as in progress, and reading the settings failed: Graph answered 403" \
+        in error.message
+    assert (error.result["changed"], error.result["error"]["code"], graph.requests) == (True, "Forbidden", 2)
 
 
 def test_a_refused_sync_request_is_not_decided_by_reading():
@@ -562,10 +686,38 @@ def test_throttled_reads_while_waiting_stay_inside_wait_timeout():
 
 def test_any_failure_after_the_trigger_still_says_triggered():
     forbidden = GraphError("Graph answered 403.", status=403, code="Forbidden")
-    error, _graph, _clock = run_fails(answers=[(TRIGGERED, None)], reads=[NOT_OURS, forbidden], wait=True)
-    assert error.message == "Graph answered 403."
-    assert (error.result["outcome"], error.result["changed"]) == ("triggered", True)
-    assert error.result["error"]["code"] == "Forbidden"
+    result, _graph, _warnings = run_at_the_boundary(answers=[(TRIGGERED, None)], reads=[NOT_OURS, forbidden],
+                                                    wait=True)
+    assert (result["failed"], result["msg"]) == (True, "Graph answered 403.")
+    assert (result["outcome"], result["changed"], result["sync_status"]) == ("triggered", True, "inProgress")
+    assert result["error"]["code"] == "Forbidden"
+
+
+def test_an_unforeseen_exception_after_the_trigger_still_says_triggered():
+    failed_before = settings("failed", last_sync=at(-7200), last_trigger=at(-7300))
+    result, graph, warnings = run_at_the_boundary(answers=[(TRIGGERED, None)],
+                                                  reads=[failed_before, ZeroDivisionError("boom")], wait=True)
+    assert result["failed"] is True
+    assert result["msg"].startswith("intune.autopilot.autopilot_sync failed unexpectedly: ZeroDivisionError: boom.")
+    assert (result["outcome"], result["changed"], result["sync_status"]) == ("triggered", True, "inProgress")
+    assert result["autopilot_settings"]["sync_status"] == "failed"
+    assert graph.requests == 1
+    assert "warnings" not in result  # handed to the door instead
+    assert [w for w in warnings if "last Windows Autopilot sync of this tenant failed" in w]
+
+
+def test_an_unforeseen_exception_after_a_lost_answer_says_a_sync_may_have_started():
+    result, _graph, _warnings = run_at_the_boundary(answers=[gateway()], reads=[RuntimeError("odd")])
+    assert (result["failed"], result["changed"], "outcome" in result) == (True, True, False)
+    assert "RuntimeError: odd" in result["msg"]
+
+
+def test_an_unforeseen_exception_before_any_request_claims_nothing():
+    result, graph, _warnings = run_at_the_boundary(answers=[(TRIGGERED, None)], reads=[ValueError("odd")],
+                                                   wait=True)
+    assert result["failed"] is True
+    assert "changed" not in result and "outcome" not in result
+    assert graph.requests == 0
 
 
 def test_a_stale_completed_after_our_trigger_is_not_finished():

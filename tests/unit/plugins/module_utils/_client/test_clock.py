@@ -3,6 +3,8 @@
 
 import datetime
 
+import pytest
+
 from ansible_collections.intune.autopilot.plugins.module_utils._client._clock import GraphClock, parse_http_date
 
 UTC = datetime.timezone.utc
@@ -71,3 +73,10 @@ def test_parse_http_date():
     assert parse_http_date("Mon, 30 Nov 2026 14:00:00 GMT") == datetime.datetime(
         2026, 11, 30, 14, tzinfo=UTC).timestamp()
     assert parse_http_date("not a date") is None
+
+
+@pytest.mark.parametrize("value", ["Fri, 31 Dec 9999 23:59:59 GMT", "Fri, 31 Dec 9999 23:59:59 -2359",
+                                   "Mon, 01 Jan 99999 00:00:00 GMT", "Mon, 30 Nov 2026 14:00:00", "\u00b2",
+                                   "Mon, 30 Nov 2026 25:61:00 GMT", "Mon, 30 Nov 2026 14:00:00 +9999"])
+def test_dates_past_what_the_collection_computes_with_or_without_a_zone_are_none(value):
+    assert parse_http_date(value) is None

@@ -6,6 +6,7 @@ import calendar
 import pytest
 
 from ansible_collections.intune.autopilot.plugins.module_utils._client._retry import (
+    MAX_RETRY_AFTER,
     MAX_SINGLE_WAIT,
     TRANSIENT_STATUSES,
     RetryPolicy,
@@ -37,9 +38,22 @@ def test_absent(value):
     assert parse_retry_after(value) is None
 
 
-@pytest.mark.parametrize("value", ["soon", "-5", "1.5", "Wed, 21 Oct 2015 07:28:00", "Thu, 99 Foo 2015"])
+@pytest.mark.parametrize("value", ["soon", "-5", "1.5", "Wed, 21 Oct 2015 07:28:00", "Thu, 99 Foo 2015",
+                                   "\u00b2", "\u0663", "\uff17", "7\u00b2"])
 def test_garbage_is_none(value):
+    # "²", an Arabic-Indic three, a fullwidth seven: str.isdigit() says yes, float() raised ValueError
     assert parse_retry_after(value, now=HTTP_DATE_TS) is None
+
+
+@pytest.mark.parametrize("value", ["86401", "9" * 13, "9" * 40, "9" * 5000,
+                                   "Fri, 31 Dec 9999 23:59:59 GMT", "Thu, 30 Dec 9999 00:00:00 GMT"])
+def test_a_retry_after_past_a_day_is_not_believed(value):
+    # more than MAX_RETRY_AFTER: no Graph throttling lasts that long, and "now + it" overflowed
+    assert parse_retry_after(value, now=HTTP_DATE_TS) is None
+
+
+def test_a_retry_after_of_a_day_is_honoured():
+    assert parse_retry_after("86400") == MAX_RETRY_AFTER == 86400.0
 
 
 # -- RetryPolicy -----------------------------------------------------------------
@@ -102,6 +116,11 @@ def test_backoff_is_capped_for_big_attempts(attempt):
     policy = RetryPolicy(max_retries=1000, base_delay=0.5, max_single_wait=MAX_SINGLE_WAIT)
     assert policy.delay(attempt, rand=lambda: 1.0) == pytest.approx(MAX_SINGLE_WAIT)
     assert policy.delay(attempt, rand=lambda: 0.0) == pytest.approx(MAX_SINGLE_WAIT / 2)
+
+
+def test_backoff_of_a_long_wait_polled_every_second_stays_a_float():
+    # a task reading every second for hours: 2 ** 1024 would not convert to a float
+    assert RetryPolicy(max_single_wait=1.0).backoff(5000, rand=lambda: 1.0) == 1.0
 
 
 def test_custom_cap():

@@ -9,7 +9,7 @@ import requests
 
 from .server import Simulator
 from .state import NEVER
-from .test_simulator import GRAPH_TIME, RW, SYNC, Client, graph, new_tenant
+from .test_simulator import GRAPH_TIME, RW, SYNC, Client, graph, intune_message, new_tenant
 
 DEVICES = "/beta/deviceManagement/windowsAutopilotDeviceIdentities"
 IMPORTS = "/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities"
@@ -51,16 +51,6 @@ def all_pages(client, path, **params):
         items.extend(answer.json()["value"])
         pages += 1
     return items, pages
-
-
-def intune_message(answer):
-    """The JSON that Intune packs into error.message."""
-    inner = json.loads(answer.json()["error"]["message"])
-    assert inner["_version"] == 3 and inner["ErrorSourceService"] == ""
-    assert "Operation ID (for customer support): 00000000-0000-0000-0000-000000000000" \
-        in inner["Message"]
-    assert "Activity ID: %s" % answer.headers["client-request-id"] in inner["Message"]
-    return inner
 
 
 def import_state(client, record_id):
