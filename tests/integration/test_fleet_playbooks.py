@@ -7,6 +7,7 @@ credential, in the AZURE_* environment.
 
 import csv
 import json
+import math
 import re
 import subprocess
 from pathlib import Path
@@ -332,9 +333,10 @@ def test_five_tenant_report_prints_writes_and_publishes_one_table(make_tenant, r
     assert records[0]["graph_permissions"] == "DeviceManagementServiceConfig.ReadWrite.All"
     # Writing the files changed no tenant.
     assert all(counts["changed"] == 0 for counts in run.recap().values()), run.recap()
-    # The failed sync warns in the module's own result too.
+    # The failed sync warns in the module's own result too, naming the tenant (a warning has no host).
     warning = run.host_result("Read the Autopilot settings", "customer1")["result"]["warnings"]
-    assert any("last Windows Autopilot sync of this tenant failed" in w for w in warning), warning
+    assert any(w.startswith("The last Windows Autopilot sync of tenant tenant1-fleet.onmicrosoft.com (%s) failed "
+                            "(last sync 20" % tenants[1].tenant_id) for w in warning), warning
 
 
 def test_an_error_is_printed_once_cut_in_the_table_and_whole_in_the_files(make_tenant, run_shipped, tmp_path):
@@ -452,6 +454,29 @@ def test_sync_playbook_prints_each_outcome_and_a_real_status(make_tenant, run_sh
     assert dict((host, counts["changed"]) for host, counts in run.recap().items()) == {"ready": 1, "throttled": 0}
 
 
+@pytest.mark.parametrize("door", ["in_process", "module"])
+def test_the_sync_and_the_settings_read_report_one_next_allowed_time(make_tenant, run_shipped, door):
+    """The sync's 429 (here with a Retry-After) and the settings read that follows: the same time, the last
+    trigger plus 10 minutes on Graph's clock, in whole seconds rounded up, on both doors."""
+    throttled = make_tenant()
+    trigger = graph_time(90)  # seven fractional digits, as Graph writes them
+    throttled.sim.set_settings(throttled.tenant_id, lastManualSyncTriggerDateTime=trigger, syncStatus="completed")
+
+    run = run_shipped("intune.autopilot.sync", hosts={"throttled": host_vars(throttled)},
+                      extra_vars={"intune_autopilot_in_process": door == "in_process"})
+
+    assert run.rc == 0, run.stdout
+    window_end = math.ceil(parse_z(trigger[:26] + "Z").timestamp() + 600)
+    synced = run.host_result("Trigger the Autopilot sync", "throttled")["result"]
+    read = run.host_result("Read the Autopilot settings", "throttled")["result"]
+    assert synced["outcome"] == "throttled"
+    assert synced["manual_sync_allowed_at"] == read["manual_sync_allowed_at"], (synced, read)
+    assert parse_z(read["manual_sync_allowed_at"]).timestamp() == window_end
+    assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", read["manual_sync_allowed_at"])
+    assert run.custom_stats()["autopilot_report"][0]["next_allowed_sync"] == read["manual_sync_allowed_at"]
+    assert table_cells(run.table())["throttled"]["next_allowed_sync"] == read["manual_sync_allowed_at"]
+
+
 def test_check_mode_predicts_the_403_of_a_read_only_app(make_tenant, run_playbook):
     tenant = make_tenant()
     client_id = tenant.sim.add_app(tenant.tenant_id, secret="read-only-secret", roles=READ_ONLY)
@@ -507,7 +532,7 @@ def test_sync_warns_when_the_last_sync_it_read_failed(tenant, run_playbook):
 
     result = run.result("sync")["result"]
     assert result["outcome"] == "recently_synced"
-    assert any("sync of this tenant failed" in w for w in result["warnings"]), result
+    assert any("sync of tenant %s failed" % tenant.tenant_id in w for w in result["warnings"]), result
 
 
 def test_unknown_app_message_carries_the_admin_consent_url(tenant, run_playbook):
