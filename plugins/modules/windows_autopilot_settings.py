@@ -174,11 +174,10 @@ warnings:
   elements: str
 graph_clock_offset:
   description:
-    - Graph's clock minus this host's, in whole seconds, from the C(Date) header of Graph's answers.
-      That header has whole seconds, so the offset is accurate to about a second; it is estimated
-      from the middle of the second the header names, and a host in step with Graph shows V(0).
-      The time rules use Graph's clock, so an offset changes no outcome; a large one is worth fixing
-      for certificate and token lifetimes.
+    - Graph's clock minus this host's, in whole seconds, from the C(Date) header of Graph's answers,
+      which has whole seconds; accurate to about a second (a host in step with Graph shows V(0)).
+      Every time rule uses Graph's clock, so an offset changes no outcome; a large one is worth
+      fixing for certificate and token lifetimes.
     - Null when no Graph answer carried a C(Date).
   returned: success
   type: int

@@ -10,6 +10,7 @@ import json
 import math
 import re
 import subprocess
+import uuid
 from pathlib import Path
 
 import pytest
@@ -369,7 +370,8 @@ def test_one_app_per_customer_with_a_vaulted_secret_reaches_each_tenant_with_its
     as host variables, one secret vault-encrypted with ansible-vault encrypt_string, in the inventory's
     host_vars (scale.rst) or in the project beside the wrapper playbook of awx.rst (an AWX project)."""
     home = make_tenant()  # the environment's credential, which no host may fall back to
-    customers = dict(("customer%d" % i, make_tenant(domain="customer%d-apps.onmicrosoft.com" % i)) for i in range(3))
+    domains = dict(("customer%d" % i, "customer%d-%s.onmicrosoft.com" % (i, uuid.uuid4().hex[:8])) for i in range(3))
+    customers = dict((name, make_tenant(domain=domain)) for name, domain in domains.items())
     password_file = tmp_path / "vault-pass"
     password_file.write_text("vault-password-for-the-test\n")
     vaulted = customers["customer2"]
@@ -390,7 +392,7 @@ def test_one_app_per_customer_with_a_vaulted_secret_reaches_each_tenant_with_its
             (secrets / ("%s.yml" % name)).write_text("{}\n")
         playbook = tmp_path / "project" / "sync_customers.yml"
         playbook.write_text(documented_block("awx.rst", "# sync_customers.yml in the project"))
-    hosts = dict((name, host_vars(t, intune_tenant_id="%s-apps.onmicrosoft.com" % name)) for name, t in customers.items())
+    hosts = dict((name, host_vars(t, intune_tenant_id=domains[name])) for name, t in customers.items())
     del hosts["customer2"]["intune_client_secret"]
 
     run = run_shipped(str(playbook), hosts=hosts, env=awx_credential(home), vault_password_file=password_file)
