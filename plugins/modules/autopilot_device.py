@@ -171,8 +171,9 @@ diff:
     after: {group_tag: Sales, display_name: "", user_principal_name: ""}
 graph_clock_offset:
   description:
-    - Graph's clock minus this host's, in whole seconds, measured from the C(Date) header of Graph's
-      answers (one-second resolution); null when none carried a C(Date).
+    - Graph's clock minus this host's, in whole seconds, from the C(Date) header of Graph's answers,
+      which has whole seconds; accurate to about a second (a host in step with Graph shows V(0)).
+    - Null when no Graph answer carried a C(Date).
   returned: success
   type: int
   sample: 0

@@ -261,8 +261,9 @@ sync:
   sample: {outcome: triggered, changed: true, sync_status: inProgress}
 graph_clock_offset:
   description:
-    - Graph's clock minus this host's, in whole seconds, from the C(Date) header of Graph's answers.
-      Null when no Graph answer carried a C(Date).
+    - Graph's clock minus this host's, in whole seconds, from the C(Date) header of Graph's answers,
+      which has whole seconds; accurate to about a second (a host in step with Graph shows V(0)).
+    - Null when no Graph answer carried a C(Date).
   returned: always
   type: int
   sample: 0

@@ -196,9 +196,10 @@ sync_status:
   sample: inProgress
 graph_clock_offset:
   description:
-    - Graph's clock minus this host's, in whole seconds, measured from the C(Date) header of Graph's
-      answers (one-second resolution). Every time rule uses Graph's clock, so an offset changes no
-      outcome; a large one is worth fixing for certificate and token lifetimes.
+    - Graph's clock minus this host's, in whole seconds, from the C(Date) header of Graph's answers,
+      which has whole seconds; accurate to about a second (a host in step with Graph shows V(0)).
+      Every time rule uses Graph's clock, so an offset changes no outcome; a large one is worth
+      fixing for certificate and token lifetimes.
     - Null when no Graph answer carried a C(Date).
   returned: always
   type: int
@@ -226,7 +227,11 @@ autopilot_settings:
       type: str
       sample: completed
 manual_sync_allowed_at:
-  description: When the next manual sync is allowed (Graph's clock), ISO 8601 UTC; null if unknown.
+  description:
+    - When the next manual sync is allowed (Graph's clock), ISO 8601 UTC; null if unknown.
+    - The last manual trigger that Graph shows plus 10 minutes, in whole seconds rounded up, the same
+      time as M(intune.autopilot.windows_autopilot_settings) reports; the C(Retry-After) of Graph's
+      answer only when the settings show no such window yet.
   returned: when RV(outcome=throttled)
   type: str
   sample: "2026-11-23T09:24:40Z"

@@ -18,7 +18,7 @@ description:
     last synced, the sync status, and whether a manual sync is allowed now.
   - Never changes anything, so it runs the same read in check mode and always reports C(changed=false).
   - Makes exactly one Graph request per run (plus the token request).
-  - Warns when the last sync status is V(failed).
+  - Warns when the last sync status is V(failed), naming the tenant (a warning is printed without its host).
   - Least privilege (Microsoft Graph application permission) C(DeviceManagementServiceConfig.Read.All).
   - RV(manual_sync_allowed) and RV(manual_sync_allowed_at) are judged on Graph's clock, from the
     C(Date) header of its answer, so a controller clock that is off changes nothing.
@@ -130,7 +130,10 @@ manual_sync_allowed:
   sample: true
 manual_sync_allowed_at:
   description:
-    - When the 10-minute window after the last manual trigger ends, ISO 8601 UTC.
+    - When the 10-minute window after the last manual trigger ends, ISO 8601 UTC, that is
+      RV(autopilot_settings.last_manual_sync_trigger_date_time) plus 10 minutes, in whole seconds rounded
+      up, so that it is never early. M(intune.autopilot.autopilot_sync) reports the same time when Graph
+      refuses a sync as throttled.
     - Null when that window is already over (on Graph's clock).
   returned: success
   type: str
@@ -171,10 +174,11 @@ warnings:
   elements: str
 graph_clock_offset:
   description:
-    - Graph's clock minus this host's, in whole seconds, measured from the C(Date) header of Graph's
-      answer (one-second resolution). The module's time rules use Graph's clock, so an offset changes
-      no result; a large one is worth fixing for certificate and token lifetimes.
-    - Null when Graph's answer carried no C(Date).
+    - Graph's clock minus this host's, in whole seconds, from the C(Date) header of Graph's answers,
+      which has whole seconds; accurate to about a second (a host in step with Graph shows V(0)).
+      Every time rule uses Graph's clock, so an offset changes no outcome; a large one is worth
+      fixing for certificate and token lifetimes.
+    - Null when no Graph answer carried a C(Date).
   returned: success
   type: int
   sample: 0

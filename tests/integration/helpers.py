@@ -4,7 +4,9 @@ import base64
 import datetime
 import time
 import uuid
+from pathlib import Path
 
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "docsite" / "rst"
 # The documented switch that sends a task through the module door: on the command line of a run.
 FORCE_MODULE = ["-e", "intune_autopilot_in_process=false"]
 
@@ -79,3 +81,17 @@ def write_csv(path, rows, encoding="utf-8", header="Device Serial Number,Windows
                         for d in rows]
     path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
     return str(path)
+
+
+def documented_block(page, first_line):
+    """The code block of a docs page (docs/docsite/rst) whose first line is ``first_line``, dedented."""
+    text = (DOCS / page).read_text()
+    found = text.index(first_line)
+    line_start = text.rindex("\n", 0, found) + 1
+    margin = found - line_start  # the block's indentation
+    lines = []
+    for line in text[line_start:].splitlines():
+        if line.strip() and not line.startswith(" " * margin):
+            break
+        lines.append(line[margin:])
+    return "\n".join(lines).rstrip() + "\n"

@@ -5,7 +5,10 @@ else: the built-in "Microsoft Azure Resource Manager" credential, and the
 collection's custom credential type (docs/awx_credential_type.yml).
 """
 
+import json
 import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -13,7 +16,8 @@ import ansible_runner
 import pytest
 import yaml
 
-from ansible_env import BIN, COLLECTIONS, FOREIGN_PREFIXES
+from ansible_env import BIN, COLLECTIONS, FOREIGN_PREFIXES, ansible_environment
+from helpers import documented_block
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -126,3 +130,31 @@ def _render(template, inputs):
     for name, value in inputs.items():
         template = template.replace("{{ %s }}" % name, value)
     return "" if "{" in template else template
+
+
+def test_the_documented_credential_type_playbook_reads_the_file_copied_beside_it(tmp_path):
+    """awx.rst's playbook that creates the credential type, run as the page says: its file lookup finds
+    docs/awx_credential_type.yml only once the file is copied beside the playbook."""
+    play = yaml.safe_load(documented_block("awx.rst", "# create_credential_type.yml"))
+    task = play[0]["tasks"][0]
+    # AWX's own collection is not installed here: a debug task shows the arguments it would get.
+    task["ansible.builtin.debug"] = {"msg": task.pop("awx.awx.credential_type")}
+    playbook = tmp_path / "create_credential_type.yml"
+    playbook.write_text(yaml.safe_dump(play, sort_keys=False))
+    record = tmp_path / "results.jsonl"
+
+    def run():
+        return subprocess.run([str(BIN / "ansible-playbook"), str(playbook)], capture_output=True, text=True,
+                              env=ansible_environment(RECORD_RESULTS_FILE=str(record)), check=False)
+
+    missing = run()
+    assert missing.returncode != 0
+    assert "awx_credential_type.yml" in missing.stdout + missing.stderr
+
+    shutil.copy(str(ROOT / "docs" / "awx_credential_type.yml"), str(tmp_path))
+    copied = run()
+    assert copied.returncode == 0, copied.stdout + copied.stderr
+    shipped = yaml.safe_load((ROOT / "docs" / "awx_credential_type.yml").read_text())
+    arguments = [json.loads(line) for line in record.read_text().splitlines()][-1]["result"]["msg"]
+    expected = dict((key, shipped[key]) for key in ("name", "description", "kind", "inputs", "injectors"))
+    assert arguments == dict(expected, state="present")

@@ -7,17 +7,20 @@ credential, in the AZURE_* environment.
 
 import csv
 import json
+import math
 import re
 import subprocess
+import uuid
 from pathlib import Path
 
 import pytest
 import yaml
 
 from ansible_env import BIN, ansible_environment
-from helpers import devices, graph_time, serials, write_csv
+from helpers import devices, documented_block, graph_time, parse_z, serials, write_csv
 
 READ_ONLY = ["DeviceManagementServiceConfig.Read.All"]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class FleetRun:
@@ -45,6 +48,16 @@ class FleetRun:
         assert match, self.stdout
         return json.loads(match.group(1))
 
+    def recap(self):
+        """{host: {"ok": n, "changed": n, ...}} from the PLAY RECAP."""
+        lines = re.findall(r"^(\S+) +: ((?:\w+=\d+ *)+)$", self.stdout.split("PLAY RECAP", 1)[-1], re.MULTILINE)
+        assert lines, self.stdout
+        return dict((host, dict((k, int(v)) for k, v in re.findall(r"(\w+)=(\d+)", counts))) for host, counts in lines)
+
+    def results_with(self, text):
+        """The tasks whose result message holds ``text``: where a message was printed."""
+        return [(r["task"].split(" : ")[-1], r["host"]) for r in self.results if text in str(r["result"].get("msg", ""))]
+
 
 def host_vars(tenant, **extra):
     values = {"intune_tenant_id": tenant.tenant_id, "intune_client_id": tenant.client_id,
@@ -57,7 +70,8 @@ def host_vars(tenant, **extra):
 def run_shipped(tmp_path, sim):
     """Run a shipped playbook over ``hosts`` ({name: host vars}) or, with None, on localhost."""
 
-    def run(playbook, hosts=None, env=None, extra_vars=None, check=False, limit=None):
+    def run(playbook, hosts=None, env=None, extra_vars=None, check=False, limit=None, select="tenants",
+            vault_password_file=None):
         record = tmp_path / "results.jsonl"
         if record.exists():
             record.unlink()
@@ -70,7 +84,8 @@ def run_shipped(tmp_path, sim):
                 "vars": {"ansible_connection": "local", "ansible_python_interpreter": str(BIN / "python")},
                 "hosts": hosts}}))
             command += ["-i", str(inventory)]
-            variables["autopilot_hosts"] = "tenants"
+            if select:  # else the playbook's own default
+                variables["autopilot_hosts"] = select
         else:
             variables["ansible_python_interpreter"] = str(BIN / "python")
         variables.update(extra_vars or {})
@@ -79,6 +94,8 @@ def run_shipped(tmp_path, sim):
             command.append("--check")
         if limit:
             command += ["--limit", limit]
+        if vault_password_file:
+            command += ["--vault-password-file", str(vault_password_file)]
         environment = ansible_environment(XDG_CACHE_HOME=str(tmp_path / "cache"),
                                           RECORD_RESULTS_FILE=str(record), ANSIBLE_SHOW_CUSTOM_STATS="true")
         environment.update(env or {})
@@ -92,6 +109,38 @@ def run_shipped(tmp_path, sim):
 
 # Where the environment's tenant is meant.
 OPT_IN = {"intune_tenant_from_environment": True}
+# The task of each playbook that fails, after the fleet report, the hosts whose row failed.
+LAST_TASK = {"intune.autopilot.report": "Fail the tenants that could not be read or that break a rule",
+             "intune.autopilot.sync": "Fail the tenants that could not be synced",
+             "intune.autopilot.import": "Fail the tenants whose import failed"}
+# The columns of each playbook's report: the table's header, the CSV header, every row's keys.
+COLUMNS = {
+    "intune.autopilot.report": ["host", "tenant", "tenant_id", "status", "last_sync", "last_manual_trigger",
+                                "next_allowed_sync", "graph_permissions", "failed", "warnings"],
+    "intune.autopilot.sync": ["host", "tenant", "tenant_id", "outcome", "status", "last_sync", "last_manual_trigger",
+                              "next_allowed_sync", "graph_permissions", "failed", "warnings"],
+    "intune.autopilot.import": ["host", "tenant", "tenant_id", "imported", "already_registered", "failed_rows", "sync",
+                                "graph_permissions", "failed", "warnings"],
+}
+
+
+def table_cells(table):
+    """The printed table (its header line first) as {host: {column: text}}."""
+    header = [cell.strip() for cell in table[1].split(" | ")]
+    return dict((cells[0], dict(zip(header, cells))) for cells in
+                ([cell.strip() for cell in line.split(" | ")] for line in table[2:]))
+
+
+def assert_one_layout(playbook, run, csv_path, json_path):
+    """The table, the CSV file, the JSON file and set_stats have the same columns, in the same order."""
+    columns = COLUMNS[playbook]
+    assert [cell.strip() for cell in run.table()[1].split(" | ")] == columns, run.table()[1]
+    with open(str(csv_path), newline="") as handle:
+        assert next(csv.reader(handle)) == columns
+    rows = json.loads(json_path.read_text())
+    assert all(list(row) == columns for row in rows), rows
+    assert run.custom_stats() == {"autopilot_report": rows}
+    return rows
 
 
 def awx_credential(tenant, tenant_value=None):
@@ -112,18 +161,22 @@ def test_misspelled_tenant_variable_fails_and_reaches_no_tenant(make_tenant, run
     assert run.rc != 0
     failure = run.host_result("Make sure the host names its own tenant", "typo")
     assert failure["status"] == "failed"
-    message = run.host_result("Fail the tenants that could not be read or that break a rule"
-                              if playbook.endswith("report") else "Fail the tenants that could not be synced",
-                              "typo")["result"]["msg"]
+    message = failure["result"]["msg"]
     assert "sets no intune_tenant_id" in message and "intune_tennant_id" in message, message
+    # Printed once, where it happened; the host's row keeps it and its last task fails it without repeating it.
+    assert run.results_with(message) == [("Make sure the host names its own tenant", "typo")]
+    rows = dict((row["host"], row) for row in run.custom_stats()["autopilot_report"])
+    assert rows["typo"]["warnings"] == [message] and rows["typo"]["failed"] is True
+    last = run.host_result(LAST_TASK[playbook], "typo")
+    assert last["status"] == "failed" and "printed above" in last["result"]["msg"], last
     # Nothing went to the credential's home tenant nor to the one the typo meant.
     assert home.log() == [] and misspelled.log() == []
     # The other tenants were served, and every host is in the one table.
     assert first.log("settings") and second.log("settings")
     table = "\n".join(run.table())
     for host, tenant in (("first", first), ("second", second)):
-        assert re.search(r"^%s +\| %s " % (host, tenant.tenant_id), table, re.MULTILINE), table
-    assert re.search(r"^typo +\| - +\| (error|-) ", table, re.MULTILINE), table
+        assert re.search(r"^%s +\| %s +\| %s " % (host, tenant.tenant_id, tenant.tenant_id), table, re.MULTILINE), table
+    assert re.search(r"^typo +\| - +\| - +\| error ", table, re.MULTILINE), table
 
 
 @pytest.mark.parametrize("inventory", ["limit-to-the-typo", "lone-host-with-a-typo", "lone-host-with-a-typo-opting-in"])
@@ -156,6 +209,40 @@ def test_single_host_takes_the_tenant_from_the_environment(make_tenant, run_ship
     assert result["tenant_id"] == tenant.tenant_id  # the domain resolved to its GUID
     assert result["graph_permissions"] == ["DeviceManagementServiceConfig.ReadWrite.All"]
     assert tenant.log("settings")
+    assert run.table()[0] == "Windows Autopilot sync state (1 tenant)"
+    # The role's own check of its arguments reads as what it checks, not as an alarm, when it is ok.
+    validation = [r for r in run.results if "Validating arguments against arg spec 'own_tenant'" in r["task"]]
+    assert [(r["status"], r["task"].split(" - ", 1)[1]) for r in validation] == [
+        ("ok", "Check that the host names its own tenant, or opts in to the environment's")], validation
+
+
+@pytest.mark.parametrize("playbook", ["intune.autopilot.report", "intune.autopilot.sync"])
+def test_the_playbooks_run_on_every_host_of_the_inventory_as_the_surveys_default(make_tenant, run_shipped, playbook):
+    """Without autopilot_hosts a playbook runs where its AWX survey's default points: every host."""
+    first, second = make_tenant(), make_tenant()
+    survey = json.loads((ROOT / "docs" / ("awx_survey_%s.json" % playbook.rsplit(".", 1)[1])).read_text())
+    assert [q["default"] for q in survey["spec"] if q["variable"] == "autopilot_hosts"] == ["all"]
+
+    run = run_shipped(playbook, hosts={"first": host_vars(first), "second": host_vars(second)}, select=None)
+
+    assert run.rc == 0, run.stdout + run.stderr
+    assert [(row["host"], row["tenant_id"]) for row in run.custom_stats()["autopilot_report"]] == [
+        ("first", first.tenant_id), ("second", second.tenant_id)]
+    assert "localhost" not in run.recap()
+
+
+def test_localhost_over_an_inventory_of_tenants_is_told_that_autopilot_hosts_selects_them(make_tenant, run_shipped):
+    """autopilot_hosts=localhost with a tenants inventory: the mistake is the hosts, not the tenant variable."""
+    home, first, second = make_tenant(), make_tenant(), make_tenant()
+    run = run_shipped("intune.autopilot.report", hosts={"first": host_vars(first), "second": host_vars(second)},
+                      select="localhost", env=awx_credential(home))
+
+    assert run.rc != 0
+    message = run.host_result("Make sure the host names its own tenant", "localhost")["result"]["msg"]
+    assert message.startswith("The play runs on the implicit localhost, not on the 2 hosts of the inventory "
+                              "(first, second): autopilot_hosts selects them"), message
+    assert "localhost sets no intune_tenant_id" in message, message
+    assert home.log() == [] and first.log() == [] and second.log() == []
 
 
 @pytest.mark.parametrize("playbook, opt_in", [("intune.autopilot.report", "host variable"),
@@ -170,6 +257,7 @@ def test_a_lone_host_takes_the_environments_tenant_only_when_it_opts_in(make_ten
     failure = refused.host_result("Make sure the host names its own tenant", "customer")
     assert failure["status"] == "failed"
     assert "set intune_tenant_from_environment: true (a host, group, play or extra variable)" in failure["result"]["msg"]
+    assert "autopilot_hosts" not in failure["result"]["msg"]  # the host was selected: no word about selecting
     assert home.log() == []  # nothing reached Entra ID or Graph
 
     allowed = run_shipped(playbook, hosts={"customer": OPT_IN if opt_in == "host variable" else {}},
@@ -220,24 +308,106 @@ def test_five_tenant_report_prints_writes_and_publishes_one_table(make_tenant, r
     table = run.table()
     print("\n".join(table))
     assert table[0] == "Windows Autopilot sync state (5 tenants)"
-    assert re.match(r"host +\| tenant +\| status +\| last sync +\| last manual trigger +\| next allowed sync "
-                    r"+\| warnings$", table[1])
     assert len(table) == 7 and len(set(len(line.rsplit("|", 1)[0]) for line in table[1:])) == 1, table
-    rows = json.loads(json_path.read_text())
+    rows = assert_one_layout("intune.autopilot.report", run, csv_path, json_path)
     assert [row["host"] for row in rows] == ["customer%d" % i for i in range(5)]
+    assert [row["tenant"] for row in rows] == ["tenant%d-fleet.onmicrosoft.com" % i for i in range(5)]
     assert [row["tenant_id"] for row in rows] == [t.tenant_id for t in tenants]
+    assert [row["graph_permissions"] for row in rows] == [["DeviceManagementServiceConfig.ReadWrite.All"]] * 5
     assert [row["status"] for row in rows] == ["completed", "failed", "completed", "completed", "unknown"]
+    assert [row["failed"] for row in rows] == [False] * 5
     assert rows[1]["warnings"] == ["last sync failed"] and rows[0]["warnings"] == []
-    assert [row["next_allowed_sync"] == "now" for row in rows] == [True, True, False, False, True]
-    assert rows[4]["last_sync"] is None
-    with csv_path.open() as handle:
+    # A timestamp or null (allowed now): never a word. The word is the table's.
+    allowed_now = [row["next_allowed_sync"] is None for row in rows]
+    assert allowed_now == [True, True, False, False, True], rows
+    assert all(parse_z(row["next_allowed_sync"]) for row in rows if row["next_allowed_sync"] is not None)
+    cells = table_cells(table)
+    assert [cells["customer%d" % i]["next_allowed_sync"] == "now" for i in range(5)] == allowed_now, table
+    assert rows[4]["last_sync"] is None and cells["customer4"]["last_sync"] == "never", table
+    with csv_path.open(newline="") as handle:
         records = list(csv.DictReader(handle))
     assert [r["host"] for r in records] == [row["host"] for row in rows]
+    assert [r["tenant"] for r in records] == [row["tenant"] for row in rows]
     assert records[1]["warnings"] == "last sync failed" and records[4]["last_sync"] == ""
-    assert run.custom_stats() == {"autopilot_report": rows}
-    # The failed sync warns in the module's own result too.
+    assert [r["next_allowed_sync"] for r in records] == [row["next_allowed_sync"] or "" for row in rows]
+    assert [r["failed"] for r in records] == ["false"] * 5
+    assert records[0]["graph_permissions"] == "DeviceManagementServiceConfig.ReadWrite.All"
+    # Writing the files changed no tenant.
+    assert all(counts["changed"] == 0 for counts in run.recap().values()), run.recap()
+    # The failed sync warns in the module's own result too, naming the tenant (a warning has no host).
     warning = run.host_result("Read the Autopilot settings", "customer1")["result"]["warnings"]
-    assert any("last Windows Autopilot sync of this tenant failed" in w for w in warning), warning
+    assert any(w.startswith("The last Windows Autopilot sync of tenant tenant1-fleet.onmicrosoft.com (%s) failed "
+                            "(last sync 20" % tenants[1].tenant_id) for w in warning), warning
+
+
+def test_an_error_is_printed_once_cut_in_the_table_and_whole_in_the_files(make_tenant, run_shipped, tmp_path):
+    good, wrong = make_tenant(), make_tenant()
+    csv_path, json_path = tmp_path / "fleet.csv", tmp_path / "fleet.json"
+    run = run_shipped("intune.autopilot.report", hosts={
+        "good": host_vars(good), "wrong": host_vars(wrong, intune_client_secret="not-the-secret")},
+        extra_vars={"autopilot_report_csv": str(csv_path), "autopilot_report_json": str(json_path)})
+
+    assert run.rc != 0
+    error = run.host_result("Read the Autopilot settings", "wrong")["result"]["msg"]
+    assert "AADSTS7000215" in error and len(error) > 100, error
+    # Printed where it happened; the last task fails the host without printing it again.
+    assert run.results_with(error) == [("Read the Autopilot settings", "wrong")]
+    rows = dict((row["host"], row) for row in assert_one_layout("intune.autopilot.report", run, csv_path, json_path))
+    assert rows["wrong"]["warnings"] == [error] and rows["wrong"]["failed"] is True
+    with csv_path.open(newline="") as handle:
+        assert [r["warnings"] for r in csv.DictReader(handle)] == ["", error]
+    # The table cuts the long cell to 60 characters; the files keep the whole text.
+    cells = table_cells(run.table())
+    assert cells["wrong"]["warnings"] == error[:57] + "...", cells
+    assert max(len(text) for row in cells.values() for text in row.values()) == 60
+    assert (cells["wrong"]["status"], cells["wrong"]["next_allowed_sync"]) == ("error", "-"), cells
+
+
+@pytest.mark.parametrize("layout", ["inventory host_vars", "project wrapper"])
+def test_one_app_per_customer_with_a_vaulted_secret_reaches_each_tenant_with_its_own_app(make_tenant, run_shipped,
+                                                                                        tmp_path, layout):
+    """The MSP setup of scale.rst and awx.rst: every customer its own app registration, client_id and secret
+    as host variables, one secret vault-encrypted with ansible-vault encrypt_string, in the inventory's
+    host_vars (scale.rst) or in the project beside the wrapper playbook of awx.rst (an AWX project)."""
+    home = make_tenant()  # the environment's credential, which no host may fall back to
+    domains = dict(("customer%d" % i, "customer%d-%s.onmicrosoft.com" % (i, uuid.uuid4().hex[:8])) for i in range(3))
+    customers = dict((name, make_tenant(domain=domain)) for name, domain in domains.items())
+    password_file = tmp_path / "vault-pass"
+    password_file.write_text("vault-password-for-the-test\n")
+    vaulted = customers["customer2"]
+    encrypted = subprocess.run(
+        [str(BIN / "ansible-vault"), "encrypt_string", "--vault-password-file", str(password_file),
+         "--stdin-name", "intune_client_secret"],
+        input=vaulted.secret, env=ansible_environment(), capture_output=True, text=True, check=True).stdout
+    assert encrypted.startswith("intune_client_secret: !vault |") and vaulted.secret not in encrypted
+    if layout == "inventory host_vars":
+        (tmp_path / "host_vars").mkdir()
+        (tmp_path / "host_vars" / "customer2.yml").write_text(encrypted)  # beside the inventory
+        playbook = "intune.autopilot.sync"
+    else:
+        secrets = tmp_path / "project" / "secrets"
+        secrets.mkdir(parents=True)
+        (secrets / "customer2.yml").write_text(encrypted)
+        for name in ("customer0", "customer1"):  # their secrets are in the inventory: empty files
+            (secrets / ("%s.yml" % name)).write_text("{}\n")
+        playbook = tmp_path / "project" / "sync_customers.yml"
+        playbook.write_text(documented_block("awx.rst", "# sync_customers.yml in the project"))
+    hosts = dict((name, host_vars(t, intune_tenant_id=domains[name])) for name, t in customers.items())
+    del hosts["customer2"]["intune_client_secret"]
+
+    run = run_shipped(str(playbook), hosts=hosts, env=awx_credential(home), vault_password_file=password_file)
+
+    assert run.rc == 0, run.stdout + run.stderr
+    rows = run.custom_stats()["autopilot_report"]
+    assert [(row["host"], row["tenant_id"], row["outcome"]) for row in rows] == [
+        (name, t.tenant_id, "triggered") for name, t in customers.items()]
+    for tenant in customers.values():
+        # The token, the sync and the read of each tenant: all with that tenant's own app.
+        calls = [(e["endpoint"], e["client_id"]) for e in tenant.log() if e["endpoint"] != "discovery"]
+        assert calls == [("token", tenant.client_id), ("sync", tenant.client_id), ("token", tenant.client_id),
+                         ("settings", tenant.client_id)], calls
+    assert home.log() == []
+    assert vaulted.secret not in run.stdout + run.stderr
 
 
 def test_report_fails_the_tenants_that_break_the_rules(make_tenant, run_shipped):
@@ -274,11 +444,39 @@ def test_sync_playbook_prints_each_outcome_and_a_real_status(make_tenant, run_sh
     run = run_shipped("intune.autopilot.sync", hosts={"ready": host_vars(ready), "throttled": host_vars(throttled)})
 
     assert run.rc == 0, run.stdout
-    table = "\n".join(run.table())
-    assert re.search(r"^ready +\| %s +\| triggered +\| (inProgress|completed) " % ready.tenant_id, table, re.MULTILINE), table
-    assert re.search(r"^throttled +\| %s +\| throttled +\| completed +\|.*\| 20\d\d-" % throttled.tenant_id,
-                     table, re.MULTILINE), table
-    assert run.custom_stats()["autopilot_report"][1]["outcome"] == "throttled"
+    cells = table_cells(run.table())
+    assert (cells["ready"]["tenant_id"], cells["ready"]["outcome"]) == (ready.tenant_id, "triggered"), cells
+    assert cells["ready"]["status"] in ("inProgress", "completed"), cells
+    assert (cells["throttled"]["tenant_id"], cells["throttled"]["outcome"], cells["throttled"]["status"]) == (
+        throttled.tenant_id, "throttled", "completed"), cells
+    assert re.match(r"20\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ$", cells["throttled"]["next_allowed_sync"]), cells
+    rows = run.custom_stats()["autopilot_report"]
+    assert [row["outcome"] for row in rows] == ["triggered", "throttled"]
+    # The sync is the only change: one per tenant that was synced.
+    assert dict((host, counts["changed"]) for host, counts in run.recap().items()) == {"ready": 1, "throttled": 0}
+
+
+@pytest.mark.parametrize("door", ["in_process", "module"])
+def test_the_sync_and_the_settings_read_report_one_next_allowed_time(make_tenant, run_shipped, door):
+    """The sync's 429 (here with a Retry-After) and the settings read that follows: the same time, the last
+    trigger plus 10 minutes on Graph's clock, in whole seconds rounded up, on both doors."""
+    throttled = make_tenant()
+    trigger = graph_time(90)  # seven fractional digits, as Graph writes them
+    throttled.sim.set_settings(throttled.tenant_id, lastManualSyncTriggerDateTime=trigger, syncStatus="completed")
+
+    run = run_shipped("intune.autopilot.sync", hosts={"throttled": host_vars(throttled)},
+                      extra_vars={"intune_autopilot_in_process": door == "in_process"})
+
+    assert run.rc == 0, run.stdout
+    window_end = math.ceil(parse_z(trigger[:26] + "Z").timestamp() + 600)
+    synced = run.host_result("Trigger the Autopilot sync", "throttled")["result"]
+    read = run.host_result("Read the Autopilot settings", "throttled")["result"]
+    assert synced["outcome"] == "throttled"
+    assert synced["manual_sync_allowed_at"] == read["manual_sync_allowed_at"], (synced, read)
+    assert parse_z(read["manual_sync_allowed_at"]).timestamp() == window_end
+    assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", read["manual_sync_allowed_at"])
+    assert run.custom_stats()["autopilot_report"][0]["next_allowed_sync"] == read["manual_sync_allowed_at"]
+    assert table_cells(run.table())["throttled"]["next_allowed_sync"] == read["manual_sync_allowed_at"]
 
 
 def test_check_mode_predicts_the_403_of_a_read_only_app(make_tenant, run_playbook):
@@ -336,7 +534,7 @@ def test_sync_warns_when_the_last_sync_it_read_failed(tenant, run_playbook):
 
     result = run.result("sync")["result"]
     assert result["outcome"] == "recently_synced"
-    assert any("sync of this tenant failed" in w for w in result["warnings"]), result
+    assert any("sync of tenant %s failed" % tenant.tenant_id in w for w in result["warnings"]), result
 
 
 def test_unknown_app_message_carries_the_admin_consent_url(tenant, run_playbook):
@@ -351,7 +549,7 @@ def test_unknown_app_message_carries_the_admin_consent_url(tenant, run_playbook)
 
 @pytest.mark.parametrize("name", ["report", "sync"])
 def test_awx_survey_specs_ask_only_for_variables_the_playbook_reads(name):
-    root = Path(__file__).resolve().parents[2]
+    root = ROOT
     survey = json.loads((root / "docs" / ("awx_survey_%s.json" % name)).read_text())
     # The playbook and the guard it imports from the fleet role.
     sources = (root / "playbooks" / ("%s.yml" % name), root / "roles" / "fleet" / "tasks" / "own_tenant.yml")
@@ -435,8 +633,7 @@ def test_import_playbook_over_three_tenants_prints_one_table(make_tenant, run_sh
     table = run.table()
     print("\n".join(table))
     assert table[0] == "Windows Autopilot device import (3 tenants)"
-    assert re.match(r"host +\| tenant +\| imported +\| already registered +\| failed +\| sync +\| warnings$", table[1])
-    rows = dict((row["host"], row) for row in json.loads(json_path.read_text()))
+    rows = dict((row["host"], row) for row in assert_one_layout("intune.autopilot.import", run, csv_path, json_path))
     counts = dict((h, (int(r["imported"]), int(r["already_registered"]), int(r["failed_rows"]))) for h, r in rows.items())
     assert counts == {"fresh": (2, 0, 0), "partly": (1, 1, 0), "clashing": (0, 0, 1)}
     assert [rows[h]["tenant_id"] for h in ("fresh", "partly", "clashing")] == [
@@ -444,9 +641,11 @@ def test_import_playbook_over_three_tenants_prints_one_table(make_tenant, run_sh
     assert rows["fresh"]["sync"] == rows["partly"]["sync"] == "triggered"
     assert rows["clashing"]["sync"] == "not needed" and rows["clashing"]["failed"]
     assert "ZtdDeviceAssignedToOtherTenant" in rows["clashing"]["warnings"][0]
-    assert run.custom_stats() == {"autopilot_report": list(json.loads(json_path.read_text()))}
     with csv_path.open() as handle:
         assert [r["host"] for r in csv.DictReader(handle)] == list(rows)
+    # The report's files are no change: the recap counts the imports only, as in the other playbooks.
+    writes = [r for r in run.results if r["task"].endswith(("Write the report as CSV", "Write the report as JSON"))]
+    assert [(r["status"], r["result"]["changed"]) for r in writes] == [("ok", False)] * 2, writes
     assert run.host_result("Fail the tenants whose import failed", "fresh")["status"] == "skipped"
     assert run.host_result("Fail the tenants whose import failed", "clashing")["status"] == "failed"
     # Each tenant got its own file's devices and nothing else.

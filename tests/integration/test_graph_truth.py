@@ -12,6 +12,7 @@ for the issue note.
 """
 
 import json
+import math
 import time
 from pathlib import Path
 
@@ -358,7 +359,7 @@ def test_a_window_past_wait_timeout_says_when_it_ends_and_what_would_reach_it(ma
                              ignore_errors=True),
                         sync_task("real", if_throttled="wait", wait_timeout=60)], module_defaults=tenant.connection)
 
-    window_end = format_graph_time(parse_z(trigger[:26] + "Z").timestamp() + WINDOW)[:19]
+    window_end = format_graph_time(math.ceil(parse_z(trigger[:26] + "Z").timestamp() + WINDOW))[:19]
     for name in ("predicted", "real"):
         failed = run.result(name)
         message = failed["result"]["msg"]
@@ -373,7 +374,9 @@ def test_a_window_past_wait_timeout_says_when_it_ends_and_what_would_reach_it(ma
     assert graph_requests(tenant.log()) == [("GET", "settings"), ("POST", "sync"), ("GET", "settings")]
 
 
-def test_sync_status_is_null_only_when_nothing_was_read(make_tenant, run_playbook):
+def test_a_throttled_sync_reads_its_window_and_status_with_or_without_retry_after(make_tenant, run_playbook):
+    """The sync's 429 is followed by one read, so that its manual_sync_allowed_at is the settings' (the
+    time windows_autopilot_settings reports) and sync_status is never null for want of a read."""
     with_retry_after = make_tenant(sync_retry_after=True)
     without = make_tenant(sync_retry_after=False)
     for tenant in (with_retry_after, without):
@@ -381,9 +384,10 @@ def test_sync_status_is_null_only_when_nothing_was_read(make_tenant, run_playboo
                                 lastManualSyncTriggerDateTime=graph_time(tenant, 60))
     first = run_playbook([sync_task()], module_defaults=with_retry_after.connection).result("sync")["result"]
     second = run_playbook([sync_task()], module_defaults=without.connection).result("sync")["result"]
-    assert (first["outcome"], first["sync_status"]) == ("throttled", None)
-    assert graph_requests(with_retry_after.log()) == [("POST", "sync")]  # nothing read: null
-    assert (second["outcome"], second["sync_status"]) == ("throttled", "completed")
+    for tenant, result in ((with_retry_after, first), (without, second)):
+        assert (result["outcome"], result["sync_status"]) == ("throttled", "completed")
+        assert graph_requests(tenant.log()) == [("POST", "sync"), ("GET", "settings")]
+    assert first["manual_sync_allowed_at"][19:] == second["manual_sync_allowed_at"][19:] == "Z"  # whole seconds
 
 
 # -- what Graph sends ----------------------------------------------------------------------------------

@@ -66,7 +66,10 @@ def test_reports_the_ten_minute_window_after_a_manual_trigger(tenant, run_playbo
     result = run.result("read")["result"]
     assert result["manual_sync_allowed"] is False
     trigger = parse_z(result["autopilot_settings"]["last_manual_sync_trigger_date_time"])
-    assert parse_z(result["manual_sync_allowed_at"]) == trigger + datetime.timedelta(minutes=10)
+    # Ten minutes after the trigger, the next whole second: never early, and no fraction that moves.
+    allowed_at = parse_z(result["manual_sync_allowed_at"])
+    assert allowed_at.microsecond == 0 and result["manual_sync_allowed_at"].endswith(":%02dZ" % allowed_at.second)
+    assert datetime.timedelta(0) <= allowed_at - (trigger + datetime.timedelta(minutes=10)) < datetime.timedelta(seconds=1)
 
 
 def test_says_when_a_sync_is_running(tenant, run_playbook):

@@ -59,6 +59,7 @@ def authorize(sim, call, roles):
         claims = sim.tokens.decode_access_token(token)
     except TokenRejected as err:
         return None, _unauthorized(call, str(err))
+    call.extra["client_id"] = claims.get("appid")  # for the log: which app's token this call carried
     if (call.fault is not None and call.fault.kind == "expired_token") \
             or claims.get("exp", 0) <= sim.clock.now():
         return None, _unauthorized(call, "Lifetime validation failed, the token is expired.")

@@ -218,6 +218,7 @@ class Handler(BaseHTTPRequestHandler):
             "fault": call.fault.kind if call.fault else None,
             "connection_id": self.connection_id,
             "auth_scheme": _auth_scheme(call.headers),
+            "client_id": call.extra.get("client_id"),
         })
 
 

@@ -191,6 +191,18 @@ def test_log_never_contains_secrets_or_tokens(sim):
     assert [e["status"] for e in sim.log(tenant=tid, endpoint="token")] == [200, 401]
 
 
+def test_log_names_the_app_of_each_token_and_graph_call(sim):
+    tid, cid = new_tenant(sim)
+    other = sim.add_app(tid, secret="other-secret", roles=[RW])
+    for client_id, secret in ((cid, "s3cret-value"), (other, "other-secret")):
+        token = secret_token(sim, tid, client_id, secret=secret).json()["access_token"]
+        Client(sim).get("/beta/deviceManagement/windowsAutopilotSettings",
+                        headers={"Authorization": "Bearer " + token})
+    secret_token(sim, tid, cid, secret="wrong-secret")
+    assert [(e["endpoint"], e["client_id"]) for e in sim.log(tenant=tid) if e["endpoint"] != "discovery"] == [
+        ("token", cid), ("settings", cid), ("token", other), ("settings", other), ("token", None)]
+
+
 # --- token endpoint: certificates via MSAL ---------------------------------------------------
 def _msal_app(sim, tid, cid, credential, recorded=None):
     return msal.ConfidentialClientApplication(

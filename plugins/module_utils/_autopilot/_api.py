@@ -17,7 +17,9 @@ from ansible_collections.intune.autopilot.plugins.module_utils._autopilot._model
     TRIGGERED,
     AutopilotSettings,
     MalformedProperty,
+    tenant_label,
 )
+from ansible_collections.intune.autopilot.plugins.module_utils._autopilot._task import identity_result
 from ansible_collections.intune.autopilot.plugins.module_utils._base._errors import GraphError
 from ansible_collections.intune.autopilot.plugins.module_utils._client._retry import RetryPolicy
 from ansible_collections.intune.autopilot.plugins.module_utils._client._session import response_ids
@@ -75,10 +77,16 @@ class AutopilotGraph:
         """No retry wait may pass this monotonic moment (the task's wait_timeout)."""
         self._client.limit_retries_to(deadline)
 
+    def tenant(self):
+        """This tenant, named for messages: as asked, and the GUID Entra ID resolved (known after a call)."""
+        identity = identity_result(self._client, self._client.settings)
+        return tenant_label(identity["tenant"], identity["tenant_id"])
+
     def read_settings(self):
         response = self._client.get(SETTINGS_PATH, hints=SETTINGS_HINTS)
         try:
-            return AutopilotSettings.from_graph(object_body(response, "the Autopilot settings object"))
+            return AutopilotSettings.from_graph(object_body(response, "the Autopilot settings object"),
+                                                tenant=self.tenant())
         except MalformedProperty as exc:
             raise malformed("Autopilot settings", exc, response)
 

@@ -80,6 +80,20 @@ def _to_utc(moment, sign, hours, minutes):
         raise ValueError("outside the years 1 to 9999 in UTC")
 
 
+def whole_second_up(moment):
+    """``moment`` rounded up to a whole second: a time something is allowed at is never early."""
+    if moment is None or not moment.microsecond:
+        return moment
+    return moment.replace(microsecond=0) + datetime.timedelta(seconds=1)
+
+
+def tenant_label(asked, resolved):
+    """How a message names a tenant: as asked, with the GUID Entra ID resolved when it says more; None if unknown."""
+    if asked and resolved and asked.lower() != resolved.lower():
+        return "%s (%s)" % (asked, resolved)
+    return asked or resolved or None
+
+
 def format_timestamp(moment):
     """ISO 8601 in UTC with a trailing Z (None stays None)."""
     if moment is None:
@@ -130,20 +144,22 @@ def text_property(body, name, required=True):
 class AutopilotSettings:
     """The windowsAutopilotSettings resource, parsed. Unknown properties are ignored."""
 
-    def __init__(self, id=None, last_sync=None, last_manual_trigger=None, sync_status=None):
+    def __init__(self, id=None, last_sync=None, last_manual_trigger=None, sync_status=None, tenant=None):
         self.id = id
         self.last_sync = last_sync
         self.last_manual_trigger = last_manual_trigger
         self.sync_status = sync_status
+        self.tenant = tenant  # how warnings name the tenant these settings are of (tenant_label)
 
     @classmethod
-    def from_graph(cls, body):
+    def from_graph(cls, body, tenant=None):
         """Parse Graph's JSON object; raise MalformedProperty for anything the rules cannot use."""
         return cls(
             id=text_property(body, "id", required=False),
             last_sync=timestamp_property(body, "lastSyncDateTime"),
             last_manual_trigger=timestamp_property(body, "lastManualSyncTriggerDateTime"),
             sync_status=text_property(body, "syncStatus"),
+            tenant=tenant,
         )
 
     @property
@@ -158,10 +174,12 @@ class AutopilotSettings:
     def warnings(self):
         """What a user should know about these settings: a failed last sync, a status we cannot read."""
         if self.sync_status == SYNC_FAILED:
-            # Loud on purpose: a scheduled job must not stay green over a failed sync.
-            return ["The last Windows Autopilot sync of this tenant failed (last sync %s). Check the Windows "
+            # Loud on purpose: a scheduled job must not stay green over a failed sync. Named, as a
+            # warning is printed without its host.
+            return ["The last Windows Autopilot sync of %s failed (last sync %s). Check the Windows "
                     "Autopilot devices page in Intune, then sync again."
-                    % (format_timestamp(self.last_sync) or "never")]
+                    % ("tenant %s" % self.tenant if self.tenant else "this tenant",
+                       format_timestamp(self.last_sync) or "never")]
         if self.status_known:
             return []
         return ["Graph reports syncStatus %r, which this collection does not know (unknownFutureValue is "
@@ -169,10 +187,11 @@ class AutopilotSettings:
                 "nor finished, and predictions may be wrong." % self.sync_status]
 
     def manual_sync_allowed_at(self, now):
-        """When the 10-minute window after the last manual trigger ends; None if already over."""
+        """When the 10-minute window after the last manual trigger ends, on Graph's clock, in whole
+        seconds rounded up (never early); None if already over. Both modules report this one time."""
         if self.last_manual_trigger is None:
             return None
-        window_end = self.last_manual_trigger + MANUAL_SYNC_INTERVAL
+        window_end = whole_second_up(self.last_manual_trigger + MANUAL_SYNC_INTERVAL)
         return window_end if window_end > now else None
 
     def manual_sync_allowed(self, now):
@@ -231,12 +250,13 @@ def predict_outcome(settings, now, skip_if_synced_within=0):
 
 
 def throttle_ends_at(retry_after, settings, now):
-    """When a throttled sync may be retried: Retry-After first, else the 10-minute rule."""
-    if retry_after is not None:
-        return now + datetime.timedelta(seconds=retry_after)
-    if settings is not None:
-        return settings.manual_sync_allowed_at(now)
-    return None
+    """When a throttled sync may be asked again: the 10-minute window of the settings (the time
+    windows_autopilot_settings reports), else Retry-After, when the settings show no open window (a
+    trigger not stamped yet); whole seconds, rounded up. None when neither tells."""
+    window_end = settings.manual_sync_allowed_at(now) if settings is not None else None
+    if window_end is None and retry_after is not None:
+        return whole_second_up(now + datetime.timedelta(seconds=retry_after))
+    return window_end
 
 
 def triggered_since(settings, sent_at):

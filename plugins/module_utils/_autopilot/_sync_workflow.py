@@ -55,6 +55,15 @@ CHECK_BEFORE_AGAIN = ("A sync may have started: check with intune.autopilot.wind
                       "running the task again.")
 
 
+# What to do after wait_timeout ran out, by what was waited for (the outcome of the task).
+NEXT_STEP_AFTER_WAITING = {
+    TRIGGERED: ("The sync goes on in Intune: read its state later with intune.autopilot.windows_autopilot_settings, "
+                "or set wait_timeout higher to wait for it (a sync usually takes a few minutes)."),
+    IN_PROGRESS: ("Set wait_timeout higher to wait longer, or if_in_progress: skip to report a running sync "
+                  "without waiting for it."),
+}
+
+
 def _throttled_message(allowed_at):
     return ("A manual Autopilot sync ran less than 10 minutes ago; the next one is allowed at %s."
             % (format_timestamp(allowed_at) or "in a few minutes"))
@@ -162,8 +171,8 @@ class SyncWorkflow:
             last = "no sync status could be read"
         else:
             last = "the last sync status seen was %s" % self.sync_status
-        self._fail("Gave up after wait_timeout=%ss waiting for %s; %s."
-                   % (self.options.wait_timeout, waiting_for, last), outcome, error)
+        self._fail("Gave up after wait_timeout=%ss waiting for %s; %s. %s"
+                   % (self.options.wait_timeout, waiting_for, last, NEXT_STEP_AFTER_WAITING[outcome]), outcome, error)
 
     # -- throttled (429) ---------------------------------------------------
     def _window_wait(self, now):
@@ -188,8 +197,7 @@ class SyncWorkflow:
                    "least %d to wait for it." % (when, self.options.wait_timeout, needed), THROTTLED)
 
     def _throttled(self, retry_after):
-        if retry_after is None:
-            self._read()  # the window follows from the latest manual trigger
+        self._read()  # the window follows from the latest manual trigger, as the settings report it
         now = self.clock.now()
         self.allowed_at = throttle_ends_at(retry_after, self.settings, now)
         if self.options.if_throttled == "fail":

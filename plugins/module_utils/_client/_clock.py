@@ -24,6 +24,7 @@ from email.utils import parsedate_to_datetime
 from ansible_collections.intune.autopilot.plugins.module_utils._base._formats import LATEST, UTC
 
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=UTC)
+DATE_RESOLUTION = 1.0  # seconds: an HTTP-date has whole seconds
 
 
 def parse_http_date(value):
@@ -78,7 +79,13 @@ class GraphClock:
         return self.at(self.monotonic())
 
     def offset_seconds(self):
-        """Graph's clock minus this host's, in whole seconds; None until a ``Date`` was seen."""
+        """Graph's clock minus this host's, in whole seconds; None until a ``Date`` was seen.
+
+        A ``Date`` cuts Graph's time down to its second, so Graph's "now" (kept at that lower bound for
+        the time rules, which must never act early) is on average half a second behind. The offset is
+        reported from the middle of that second: a host in step with Graph shows 0, not -1 or 0 by
+        where in a second the answer came.
+        """
         if self._offset is None:
             return None
-        return int(round(self.monotonic() + self._offset - self._wall()))
+        return int(round(self.monotonic() + self._offset + DATE_RESOLUTION / 2.0 - self._wall()))

@@ -134,6 +134,11 @@ class GraphClient:
         self._transport.deadline = deadline
 
     @property
+    def settings(self):
+        """The ConnectionSettings this client was built from (the tenant as asked, among others)."""
+        return self._settings
+
+    @property
     def token_claims(self):
         """The current access token's claims, unverified; None before the first call or if unreadable."""
         return unverified_claims(self._token)

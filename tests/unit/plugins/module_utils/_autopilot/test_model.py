@@ -188,10 +188,23 @@ def test_window_edge_exactly_600_seconds_is_allowed():
     assert s.manual_sync_allowed(NOW) is True
 
 
-def test_window_edge_599_999_seconds_is_not_allowed():
+def test_window_edge_599_999_seconds_is_not_allowed_and_rounds_up_to_the_next_second():
     s = settings(last_trigger=NOW - datetime.timedelta(seconds=599, milliseconds=999))
-    assert s.manual_sync_allowed_at(NOW) == NOW + datetime.timedelta(milliseconds=1)
+    assert s.manual_sync_allowed_at(NOW) == NOW + seconds(1)
     assert s.manual_sync_allowed(NOW) is False
+
+
+def test_the_window_end_is_a_whole_second_never_early():
+    """Graph's trigger has a fraction of a second: the time reported is the next whole second."""
+    trigger = NOW - datetime.timedelta(seconds=240, microseconds=345730)  # ...:15:59.654270
+    s = settings(last_trigger=trigger)
+    allowed_at = s.manual_sync_allowed_at(NOW)
+    assert allowed_at.microsecond == 0 and allowed_at >= trigger + ap.MANUAL_SYNC_INTERVAL
+    assert allowed_at - (trigger + ap.MANUAL_SYNC_INTERVAL) < seconds(1)
+    assert format_timestamp(allowed_at) == "2026-11-23T09:26:00Z"
+    # The last fraction of a second of the window still counts as in it.
+    assert s.manual_sync_allowed(allowed_at - datetime.timedelta(microseconds=500)) is False
+    assert s.manual_sync_allowed(allowed_at) is True
 
 
 def test_window_end_is_trigger_plus_ten_minutes():
@@ -257,15 +270,19 @@ def test_predict_recently_synced_beats_everything():
 
 # -- throttle_ends_at ----------------------------------------------------------------
 
-def test_throttle_ends_at_prefers_retry_after():
-    s = settings(last_trigger=NOW - seconds(60))
-    assert throttle_ends_at(120, s, NOW) == NOW + seconds(120)
-    assert throttle_ends_at(0, s, NOW) == NOW
+def test_throttle_ends_at_is_the_window_of_the_settings_whatever_retry_after_says():
+    """The sync's 429 reports the time windows_autopilot_settings reports: trigger + 10 minutes."""
+    s = settings(last_trigger=NOW - datetime.timedelta(seconds=60, microseconds=345730))
+    assert throttle_ends_at(None, s, NOW) == s.manual_sync_allowed_at(NOW) == NOW + seconds(540)
+    assert throttle_ends_at(120, s, NOW) == throttle_ends_at(0.5, s, NOW) == s.manual_sync_allowed_at(NOW)
 
 
-def test_throttle_ends_at_falls_back_to_window():
-    s = settings(last_trigger=NOW - seconds(60))
-    assert throttle_ends_at(None, s, NOW) == NOW + seconds(540)
+def test_throttle_ends_at_takes_retry_after_when_the_settings_show_no_open_window():
+    """A 429 for a trigger Graph has not stamped yet: only Retry-After tells, rounded up to a second."""
+    for shown in (settings(last_trigger=NOW - seconds(700)), settings(last_trigger=None), None):
+        assert throttle_ends_at(120, shown, NOW) == NOW + seconds(120)
+        assert throttle_ends_at(0.25, shown, NOW) == NOW + seconds(1)
+        assert throttle_ends_at(0, shown, NOW) == NOW
 
 
 def test_throttle_ends_at_unknown():
@@ -384,3 +401,24 @@ def test_a_failed_last_sync_warns_with_its_time():
         "The last Windows Autopilot sync of this tenant failed (last sync 2026-11-23T09:15:02Z). Check the "
         "Windows Autopilot devices page in Intune, then sync again."]
     assert "failed (last sync never)" in AutopilotSettings(sync_status="failed").warnings()[0]
+
+
+def test_a_failed_last_sync_names_its_tenant():
+    """A warning is printed without its host: it names the tenant, as asked and as resolved."""
+    guid = "0d46a875-5ebb-47aa-b5b2-7b3c7466f7fb"
+    failed = AutopilotSettings(sync_status="failed", tenant=ap.tenant_label("fabrikam.onmicrosoft.com", guid))
+    assert failed.warnings()[0].startswith(
+        "The last Windows Autopilot sync of tenant fabrikam.onmicrosoft.com (%s) failed (last sync never)." % guid)
+
+
+@pytest.mark.parametrize("asked, resolved, label", [
+    ("fabrikam.onmicrosoft.com", "0d46a875-5ebb-47aa-b5b2-7b3c7466f7fb",
+     "fabrikam.onmicrosoft.com (0d46a875-5ebb-47aa-b5b2-7b3c7466f7fb)"),
+    ("0D46A875-5EBB-47AA-B5B2-7B3C7466F7FB", "0d46a875-5ebb-47aa-b5b2-7b3c7466f7fb",
+     "0D46A875-5EBB-47AA-B5B2-7B3C7466F7FB"),
+    ("fabrikam.onmicrosoft.com", None, "fabrikam.onmicrosoft.com"),
+    (None, "0d46a875-5ebb-47aa-b5b2-7b3c7466f7fb", "0d46a875-5ebb-47aa-b5b2-7b3c7466f7fb"),
+    (None, None, None),
+])
+def test_tenant_label(asked, resolved, label):
+    assert ap.tenant_label(asked, resolved) == label

@@ -198,7 +198,8 @@ def test_409_wait_times_out_with_last_status():
     error, graph, clock = run_fails(answers=[(IN_PROGRESS, None)], reads=[settings("inProgress")],
                                     if_in_progress="wait", wait_timeout=35, poll_interval=10)
     assert error.message == ("Gave up after wait_timeout=35s waiting for the running sync to end; "
-                             "the last sync status seen was inProgress.")
+                             "the last sync status seen was inProgress. Set wait_timeout higher to wait longer, "
+                             "or if_in_progress: skip to report a running sync without waiting for it.")
     assert clock.sleeps == [10, 10, 10, 4]  # the last read starts a second before the deadline
     assert sum(clock.sleeps) <= 35
     assert graph.reads == 5
@@ -208,11 +209,21 @@ def test_409_wait_times_out_with_last_status():
 
 # -- 429 -------------------------------------------------------------------------------
 
-def test_429_skip_with_retry_after_does_not_read():
-    result, graph, clock = run(answers=[(THROTTLED, 120.0)])
-    assert result == {"changed": False, "outcome": "throttled", "sync_status": None,
-                      "manual_sync_allowed_at": ts(120)}
-    assert (graph.requests, graph.reads, clock.sleeps) == (1, 0, [])
+def test_429_skip_reports_the_window_of_the_settings_whatever_retry_after_says():
+    """The time windows_autopilot_settings reports (trigger + 10 minutes, a whole second rounded up),
+    not "now + Retry-After", which moves with every call."""
+    reads = [settings("completed", last_trigger=at(-240.4))]
+    result, graph, clock = run(answers=[(THROTTLED, 120.0)], reads=reads)
+    assert result["outcome"] == "throttled" and result["changed"] is False
+    assert result["manual_sync_allowed_at"] == ts(360) == reads[0].state_result(T0)["manual_sync_allowed_at"]
+    assert (graph.requests, graph.reads, clock.sleeps) == (1, 1, [])
+
+
+def test_429_skip_takes_retry_after_when_the_settings_show_no_open_window():
+    """Graph refused for a trigger it has not stamped yet: Retry-After is all there is."""
+    result, graph, _clock = run(answers=[(THROTTLED, 119.2)], reads=[settings("completed", last_trigger=at(-700))])
+    assert result["manual_sync_allowed_at"] == ts(120)  # rounded up: never early
+    assert (graph.requests, graph.reads) == (1, 1)
 
 
 def test_429_skip_without_retry_after_reads_the_window():
@@ -246,7 +257,7 @@ def test_a_refusal_asked_to_fail_shows_graphs_own_message_and_ids(outcome, statu
 
 
 def test_429_fail_says_when():
-    error, graph, clock = run_fails(answers=[(THROTTLED, 90.0)], if_throttled="fail")
+    error, graph, clock = run_fails(answers=[(THROTTLED, 90.0)], reads=[settings("completed")], if_throttled="fail")
     assert "less than 10 minutes ago" in error.message
     assert ts(90) in error.message
     assert error.result["outcome"] == "throttled"
@@ -276,15 +287,17 @@ def test_429_wait_without_retry_after_sleeps_until_window_end_plus_margin_only()
 
 
 def test_429_wait_with_retry_after():
-    result, graph, clock = run(answers=[(THROTTLED, 30.0), (TRIGGERED, None)], if_throttled="wait")
+    result, graph, clock = run(answers=[(THROTTLED, 30.0), (TRIGGERED, None)], reads=[settings("completed")],
+                               if_throttled="wait")
     assert clock.sleeps == [pytest.approx(30 + THROTTLE_MARGIN)]
-    assert graph.reads == 0
+    assert graph.reads == 1
     assert graph.requests == 2
-    assert result == {"changed": True, "outcome": "triggered", "sync_status": "inProgress"}
+    assert (result["changed"], result["outcome"], result["sync_status"]) == (True, "triggered", "inProgress")
 
 
 def test_429_wait_window_longer_than_wait_timeout_fails_without_sleeping():
-    error, graph, clock = run_fails(answers=[(THROTTLED, 500.0)], if_throttled="wait", wait_timeout=300)
+    error, graph, clock = run_fails(answers=[(THROTTLED, 500.0)], reads=[settings("completed")], if_throttled="wait",
+                                    wait_timeout=300)
     assert clock.sleeps == []
     assert graph.requests == 1
     assert error.message == ("The next manual sync is allowed at %s (Graph's clock), 502 seconds from now; "
@@ -381,7 +394,9 @@ def test_wait_times_out_with_last_status_in_message():
     error, graph, clock = run_fails(answers=[(TRIGGERED, None)], reads=reads, wait=True,
                                     wait_timeout=25, poll_interval=10)
     assert error.message == ("Gave up after wait_timeout=25s waiting for the triggered sync to finish; "
-                             "the last sync status seen was inProgress.")
+                             "the last sync status seen was inProgress. The sync goes on in Intune: read its "
+                             "state later with intune.autopilot.windows_autopilot_settings, or set wait_timeout "
+                             "higher to wait for it (a sync usually takes a few minutes).")
     assert clock.sleeps == [10, 10, 4]  # the last read starts a second before the deadline
     assert error.result["changed"] is True
     assert error.result["outcome"] == "triggered"

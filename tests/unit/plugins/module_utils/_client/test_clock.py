@@ -62,6 +62,25 @@ def test_the_largest_offset_wins_because_a_date_is_a_lower_bound():
     assert clock.now().timestamp() == WALL + 10
 
 
+@pytest.mark.parametrize("fraction", [0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 0.99])
+def test_a_host_in_step_with_graph_has_an_offset_of_zero_wherever_in_a_second_the_answer_came(fraction):
+    """A Date header says the second it began in: answers 0.7 s into a second used to make -1 and
+    answers 0.3 s into one 0, flipping between consecutive calls."""
+    clock, clocks = make()
+    clocks.mono += fraction  # Graph answered this far into the second WALL, in step with this host
+    clock.observe(http_date(WALL))
+    assert clock.offset_seconds() == 0
+    assert clock.now().timestamp() <= WALL + fraction  # the time rules keep the lower bound: never early
+
+
+def test_a_host_two_seconds_behind_graph_reads_two_wherever_in_a_second_the_answer_came():
+    for fraction in (0.05, 0.45, 0.95):
+        clock, clocks = make()
+        clocks.mono += fraction
+        clock.observe(http_date(WALL + 2))
+        assert clock.offset_seconds() == 2, fraction
+
+
 def test_a_missing_or_bad_date_is_ignored():
     clock, _clocks = make()
     for value in (None, "", "yesterday", "Mon, 99 Foo 2026 25:61:00 GMT"):
