@@ -364,8 +364,8 @@ def test_an_error_is_printed_once_cut_in_the_table_and_whole_in_the_files(make_t
 
 
 @pytest.mark.parametrize("layout", ["inventory host_vars", "project wrapper"])
-def test_one_app_per_customer_with_a_vaulted_secret_reaches_each_tenant_with_its_own_app(make_tenant, run_shipped,
-                                                                                        tmp_path, layout):
+def test_one_app_per_customer_with_a_vaulted_secret_reaches_each_tenant_with_its_own_app(
+        make_tenant, run_shipped, tmp_path, layout):
     """The MSP setup of scale.rst and awx.rst: every customer its own app registration, client_id and secret
     as host variables, one secret vault-encrypted with ansible-vault encrypt_string, in the inventory's
     host_vars (scale.rst) or in the project beside the wrapper playbook of awx.rst (an AWX project)."""
