@@ -102,20 +102,28 @@ def device_list(sim, call):
                  _DEVICE_TYPE, DEVICE_PROPERTIES, _DEVICES)
 
 
-def device(sim, call):
+def _get_or_delete(sim, call, find, delete, collection, odata_type, properties):
+    """GET one entity (``find``) or DELETE it (``delete``, False when unknown): the two calls every
+    single-entity path of these APIs takes."""
     if call.method not in ("GET", "DELETE"):
         return method_not_allowed(call)
     tenant_id, denied = _begin(sim, call, write=call.method == "DELETE")
     if denied:
         return denied
     if call.method == "GET":
-        shown = sim.device_state.get_device(tenant_id, _key(call))
+        shown = find(tenant_id, _key(call))
         if shown is None:
-            return _not_found(call, _DEVICE_TYPE)
-        return _entity(call, _DEVICES, shown, _DEVICE_TYPE, DEVICE_PROPERTIES)
-    if not sim.device_state.update_device(tenant_id, _key(call), None):
-        return _not_found(call, _DEVICE_TYPE)
+            return _not_found(call, odata_type)
+        return _entity(call, collection, shown, odata_type, properties)
+    if not delete(tenant_id, _key(call)):
+        return _not_found(call, odata_type)
     return Response.empty(sim.device_state.knob(tenant_id, "device_delete_status"))
+
+
+def device(sim, call):
+    state = sim.device_state
+    return _get_or_delete(sim, call, state.get_device, lambda tid, key: state.update_device(tid, key, None),
+                          _DEVICES, _DEVICE_TYPE, DEVICE_PROPERTIES)
 
 
 def _unknown_parameter(payload, allowed, action):
@@ -262,19 +270,9 @@ def import_list(sim, call):
 
 
 def import_record(sim, call):
-    if call.method not in ("GET", "DELETE"):
-        return method_not_allowed(call)
-    tenant_id, denied = _begin(sim, call, write=call.method == "DELETE")
-    if denied:
-        return denied
-    if call.method == "GET":
-        record = sim.device_state.get_import(tenant_id, _key(call))
-        if record is None:
-            return _not_found(call, _IMPORT_TYPE)
-        return _entity(call, _IMPORTS, record, _IMPORT_TYPE, IMPORT_PROPERTIES)
-    if not sim.device_state.delete_import(tenant_id, _key(call)):
-        return _not_found(call, _IMPORT_TYPE)
-    return Response.empty(sim.device_state.knob(tenant_id, "device_delete_status"))
+    state = sim.device_state
+    return _get_or_delete(sim, call, state.get_import, state.delete_import, _IMPORTS, _IMPORT_TYPE,
+                          IMPORT_PROPERTIES)
 
 
 _V = r"^/(beta|v1\.0)/deviceManagement/"
